@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync } from 'node:fs';
+import type { Env } from './github.ts';
+import type { AnnotationProperties } from './logger.ts';
+
+/**
+ * The GitHub Actions runner protocol, spoken directly: workflow commands on stdout (`::name k=v::message`) and file
+ * commands (GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH, GITHUB_STATE, GITHUB_STEP_SUMMARY). The encoding is the one
+ * @actions/core uses, and test/unit/core/runner-conformance.test.ts checks that both produce what the runner parses
+ * identically.
+ *
+ * Why not @actions/core itself: version 3 imports @actions/http-client, which imports undici, at module load. On
+ * Node 24 that costs about 110 ms of start-up before an action does anything (bench/startup), against cold-start
+ * targets of 120–150 ms for the actions that run on every job. What Airlock needs from the toolkit is this protocol,
+ * which fits in this file.
+ */
+export interface RunnerChannel {
+  readonly env: Env;
+  /** Writes to the step's stdout. */
+  readonly write: (text: string) => void;
+  /** Appends to a runner file; throws when the file does not exist (the runner creates them). */
+  readonly appendFile: (path: string, text: string) => void;
+}
+
+export const processChannel = (): RunnerChannel => ({
+  env: process.env,
+  write: (text) => {
+    process.stdout.write(text);
+  },
+  appendFile: (path, text) => {
+    if (!existsSync(path)) throw new Error(`the runner file ${path} does not exist`);
+    appendFileSync(path, text, { encoding: 'utf8' });
+  },
+});
+
+export function toCommandValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+export function escapeData(value: unknown): string {
+  return toCommandValue(value).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+export function escapeProperty(value: unknown): string {
+  return toCommandValue(value)
+    .replace(/%/g, '%25')
+    .replace(/\r/g, '%0D')
+    .replace(/\n/g, '%0A')
+    .replace(/:/g, '%3A')
+    .replace(/,/g, '%2C');
+}
+
+export function formatCommand(
+  command: string,
+  properties: Readonly<Record<string, string | number | undefined>>,
+  message: unknown,
+): string {
+  const props = Object.entries(properties)
+    .filter(([, value]) => value !== undefined && value !== '' && value !== 0)
+    .map(([key, value]) => `${key}=${escapeProperty(value)}`)
+    .join(',');
+  return `::${command}${props === '' ? '' : ` ${props}`}::${escapeData(message)}`;
+}
+
+/** `name<<ghadelimiter_<uuid>\nvalue\nghadelimiter_<uuid>`, refusing a name or value that contains the delimiter. */
+export function formatKeyValue(name: string, value: unknown, delimiter = `ghadelimiter_${randomUUID()}`): string {
+  const text = toCommandValue(value);
+  if (name.includes(delimiter) || text.includes(delimiter)) {
+    throw new Error(`refusing to write '${name}': it contains the file-command delimiter`);
+  }
+  return `${name}<<${delimiter}\n${text}\n${delimiter}\n`;
+}
+
+/** The environment variable holding an input: upper case, spaces to `_`, hyphens kept (the runner's mangling). */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+export function annotationProperties(
+  props: AnnotationProperties | undefined,
+): Record<string, string | number | undefined> {
+  if (props === undefined) return {};
+  return {
+    title: props.title,
+    file: props.file,
+    line: props.startLine,
+    endLine: props.endLine,
+    col: props.startColumn,
+    endColumn: props.endColumn,
+  };
+}
+
+export class Runner {
+  readonly #channel: RunnerChannel;
+
+  constructor(channel: RunnerChannel) {
+    this.#channel = channel;
+  }
+
+  input(name: string): string | undefined {
+    return this.#channel.env[inputVariable(name)];
+  }
+
+  state(name: string): string | undefined {
+    const value = this.#channel.env[`STATE_${name}`];
+    return value === '' ? undefined : value;
+  }
+
+  command(command: string, properties: Readonly<Record<string, string | number | undefined>>, message: unknown): void {
+    this.#channel.write(`${formatCommand(command, properties, message)}\n`);
+  }
+
+  line(text: string): void {
+    this.#channel.write(`${text}\n`);
+  }
+
+  setSecret(value: string): void {
+    this.command('add-mask', {}, value);
+  }
+
+  setOutput(name: string, value: unknown): void {
+    this.#file('GITHUB_OUTPUT', formatKeyValue(name, value), () => this.command('set-output', { name }, value));
+  }
+
+  exportVariable(name: string, value: string): void {
+    this.#file('GITHUB_ENV', formatKeyValue(name, value), () => this.command('set-env', { name }, value));
+  }
+
+  addPath(path: string): void {
+    this.#file('GITHUB_PATH', `${path}\n`, () => this.command('add-path', {}, path));
+  }
+
+  saveState(name: string, value: string): void {
+    this.#file('GITHUB_STATE', formatKeyValue(name, value), () => this.command('save-state', { name }, value));
+  }
+
+  appendSummary(markdown: string): void {
+    const path = this.#channel.env.GITHUB_STEP_SUMMARY;
+    if (path === undefined || path === '') return;
+    this.#channel.appendFile(path, markdown);
+  }
+
+  #file(variable: string, text: string, legacy: () => void): void {
+    const path = this.#channel.env[variable];
+    if (path === undefined || path === '') {
+      legacy();
+      return;
+    }
+    this.#channel.appendFile(path, text);
+  }
+}
