@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AIRLOCK_VERSION } from '@airlock/core';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe('toolchain', () => {
 
 describe('layering', () => {
   const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []).flatMap((d) =>
       d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
     );
 
