@@ -59,15 +59,38 @@ export function fixtureTargets(): Target[] {
     });
 }
 
-/** Compile all sources into a fresh staging directory and make workspace imports resolve to the compiled code. */
-function stage(stagingDir: string): void {
+/**
+ * Compile the entry points, and only what they import, into a fresh staging directory, and make workspace imports
+ * resolve to the compiled code. Compiling from the entries (not the whole tree) keeps one action's build independent
+ * of unfinished work elsewhere in the repository; `npm run typecheck` checks everything.
+ */
+function stage(stagingDir: string, entries: readonly string[]): void {
   rmSync(stagingDir, { recursive: true, force: true });
+  mkdirSync(stagingDir, { recursive: true });
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const config = join(ROOT, '.build', 'tsconfig.stage.json');
+  // Workspace packages resolve through `paths`, not node_modules: tsc never emits files it reached via node_modules.
+  const paths: Record<string, string[]> = {};
+  for (const pkg of readdirSync(join(ROOT, 'packages'))) {
+    const manifestPath = join(ROOT, 'packages', pkg, 'package.json');
+    if (!existsSync(manifestPath)) continue;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; exports?: Record<string, string> };
+    for (const [key, target] of Object.entries(manifest.exports ?? {})) {
+      if (key.includes('*')) continue;
+      paths[key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`] = [join('..', 'packages', pkg, target)];
+    }
+  }
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: '../tsconfig.build.json',
+      compilerOptions: { rootDir: '..', outDir: relative(join(ROOT, '.build'), stagingDir), paths },
+      files: entries.map((entry) => join('..', entry)),
+      include: [],
+    }),
+  );
   try {
-    execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', stagingDir], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    execFileSync(process.execPath, [tsc, '-p', config], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch {
     throw new Error('build: TypeScript compilation failed (see above)');
   }
@@ -129,7 +152,10 @@ function mergeLicenses(texts: readonly string[]): string {
 }
 
 export async function build(targets: readonly Target[], outDir: string, stagingDir: string): Promise<void> {
-  stage(stagingDir);
+  stage(
+    stagingDir,
+    targets.flatMap((t) => t.bundles.map((b) => b.entry)),
+  );
   for (const target of targets) {
     const targetDir = join(outDir, target.id);
     rmSync(targetDir, { recursive: true, force: true });
