@@ -1,8 +1,9 @@
 import type { Command } from '../cli.ts';
+import { scanCommand } from './scan.ts';
 import { trailShow, trailVerify } from './trail.ts';
 
 /**
  * Every subcommand of `airlock`. Each capability adds its commands here (one import and one entry); the framework
  * in cli.ts does parsing, help, formats and exit codes.
  */
-export const commands: readonly Command[] = [trailVerify, trailShow];
+export const commands: readonly Command[] = [trailVerify, trailShow, scanCommand];
