@@ -23,6 +23,8 @@ export {
   sha256File,
 } from './digest.ts';
 export { SigningError, type SigningErrorCode, VERIFICATION_FAILURES } from './errors.ts';
+export { type UploadedAttestation, type UploadRequest, uploadAttestation } from './github.ts';
+export { signPrehashedP256, verifyPrehashed } from './prehash.ts';
 export { PUBLIC_GOOD, type SigstoreEndpoints, STAGING } from './services.ts';
 export { KeylessSigner, type KeylessSignerOptions, pae, type SignedBundle, type SigningCertificate } from './sign.ts';
 export {
@@ -41,6 +43,7 @@ export {
 } from './statement.ts';
 export {
   dedupeSubjects,
+  expandPaths,
   parseChecksums,
   resolveSubjects,
   type Subject,
@@ -62,5 +65,4 @@ export {
   type VerifiedBundle,
   type VerifyRequest,
   verifyBundle,
-  verifyPrehashed,
 } from './verify.ts';

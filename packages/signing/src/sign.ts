@@ -7,7 +7,6 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import type { HttpClient } from '@airlock/core';
-import { p256 } from '@noble/curves/nist.js';
 import {
   type Bundle,
   bundleToJSON,
@@ -18,6 +17,7 @@ import {
   toMessageSignatureBundle,
 } from '@sigstore/bundle';
 import { SigningError } from './errors.ts';
+import { signPrehashedP256 } from './prehash.ts';
 import {
   createRekorEntry,
   type RekorEntry,
@@ -139,9 +139,9 @@ export class KeylessSigner {
   }
 
   /** ECDSA P-256 over a SHA-256 digest (DER signature), as `crypto.sign('sha256', data)` would give over the data. */
-  signDigest(digest: Buffer): Buffer {
+  async signDigest(digest: Buffer): Promise<Buffer> {
     if (digest.byteLength !== 32) throw new SigningError('subject-invalid', 'a SHA-256 digest is 32 bytes');
-    return Buffer.from(p256.sign(digest, this.#scalar, { prehash: false, format: 'der' }));
+    return signPrehashedP256(this.#scalar, digest);
   }
 
   signBytes(data: Buffer): Buffer {
@@ -152,7 +152,7 @@ export class KeylessSigner {
   async signDigestBundle(sha256: string): Promise<SignedBundle> {
     const digest = Buffer.from(sha256, 'hex');
     const certificate = await this.certificate();
-    const signature = this.signDigest(digest);
+    const signature = await this.signDigest(digest);
     const bundle = toMessageSignatureBundle({
       digest,
       signature,

@@ -87,7 +87,11 @@ export async function resolveSubjects(sources: SubjectSources): Promise<Subject[
   return dedupeSubjects([...hashed, ...given]);
 }
 
-async function expandPaths(patterns: readonly string[], root: string, label: string): Promise<string[]> {
+/**
+ * Expand paths and globs to files (absolute paths, sorted per pattern, duplicates removed). A literal path that does
+ * not exist, a directory, or a glob that matches nothing is an error naming the input.
+ */
+export async function expandPaths(patterns: readonly string[], root: string, label: string): Promise<string[]> {
   const out: string[] = [];
   for (const pattern of patterns) {
     const literal = resolve(root, pattern);

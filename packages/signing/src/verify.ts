@@ -2,7 +2,6 @@ import { createPublicKey, createVerify, type KeyObject, verify as nodeVerify } f
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { quote } from '@airlock/core';
-import { p256, p384 } from '@noble/curves/nist.js';
 import {
   assertBundle,
   BUNDLE_V01_MEDIA_TYPE,
@@ -17,6 +16,7 @@ import { type SignedEntity, toSignedEntity, VerificationError, Verifier } from '
 import { type SignerFacts, signerFacts } from './certificate.ts';
 import { READ_CHUNK_BYTES, type Sha256Hex, sha256File } from './digest.ts';
 import { SigningError, type SigningErrorCode } from './errors.ts';
+import { verifyPrehashed } from './prehash.ts';
 import { INTOTO_PAYLOAD_TYPE, STATEMENT_TYPE_V1, STATEMENT_TYPE_V01, type Statement } from './statement.ts';
 import type { Trust } from './trust.ts';
 
@@ -125,24 +125,6 @@ export function parseBundle(
   return { bundle, mediaType: mediaType as string, version };
 }
 
-/** ECDSA over a prehashed message (Node's crypto always hashes the message itself). */
-export function verifyPrehashed(key: KeyObject, digest: Buffer, signature: Buffer): boolean | undefined {
-  if (key.asymmetricKeyType !== 'ec') return undefined;
-  const jwk = key.export({ format: 'jwk' });
-  const curve = jwk.crv === 'P-256' ? p256 : jwk.crv === 'P-384' ? p384 : undefined;
-  if (curve === undefined) return undefined;
-  const point = Buffer.concat([
-    Buffer.from([4]),
-    Buffer.from(jwk.x as string, 'base64url'),
-    Buffer.from(jwk.y as string, 'base64url'),
-  ]);
-  try {
-    return curve.verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
-  } catch {
-    return false;
-  }
-}
-
 export async function verifyBundle(request: VerifyRequest): Promise<VerifiedBundle> {
   const { source, artifact, trust, policy } = request;
   const { bundle, mediaType, version } = parseBundle(request.bundle, source);
@@ -195,15 +177,19 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifiedBund
         `${artifact.kind === 'file' ? (artifact.label ?? artifact.path) : `sha256:${artifact.sha256}`} does not match ${source}: the artifact has sha256 ${(sha256 as Buffer).toString('hex')} but the bundle signed ${messageDigest.digest.toString('hex')} (the artifact was modified, or this is another artifact's bundle)`,
       );
     }
-    entity = { ...entity, signature: prehashedContent(messageDigest.digest, signature, artifact) };
-    if (artifact.kind === 'file') {
-      // RSA and Ed25519 keys cannot check a prehash: they verify over the file itself, streamed.
-      const key = signingKey(entity);
-      if (key !== undefined && verifyPrehashed(key, messageDigest.digest, signature) === undefined) {
-        const ok = await verifyOverFile(key, artifact.path, signature);
-        entity = { ...entity, signature: { ...entity.signature, verifySignature: () => ok } };
-      }
+    // The signature is over the artifact's digest: check it against the digest (never re-reading the artifact),
+    // with the key the bundle names; the verifier below accepts the answer only for that same key.
+    const key = bundleKey(entity, request.trust);
+    let ok = key === undefined ? undefined : await verifyPrehashed(key, messageDigest.digest, signature);
+    if (ok === undefined && key !== undefined && artifact.kind === 'file')
+      ok = await verifyOverFile(key, artifact.path, signature);
+    if (ok === undefined) {
+      throw fail(
+        'signature-invalid',
+        `${source}: a ${key?.asymmetricKeyType ?? 'unknown'} signature cannot be verified against a digest alone; give the artifact file instead`,
+      );
     }
+    entity = { ...entity, signature: digestContent(messageDigest.digest, signature, key as KeyObject, ok) };
   } else {
     const envelope = bundle.content.dsseEnvelope;
     if (envelope.signatures.length !== 1) {
@@ -286,6 +272,16 @@ function signingKey(entity: SignedEntity): KeyObject | undefined {
   return createPublicKey({ key: entity.key.certificate.publicKey, format: 'der', type: 'spki' });
 }
 
+/** The key a bundle is signed with: its certificate's, or the managed key for a key hint. */
+function bundleKey(entity: SignedEntity, trust: Trust): KeyObject | undefined {
+  if (entity.key.$case === 'certificate') return signingKey(entity);
+  try {
+    return trust.material.publicKey(entity.key.hint).publicKey;
+  } catch {
+    return undefined;
+  }
+}
+
 async function verifyOverFile(key: KeyObject, path: string, signature: Buffer): Promise<boolean> {
   if (key.asymmetricKeyType === 'rsa') {
     const verifier = createVerify('sha256');
@@ -297,23 +293,22 @@ async function verifyOverFile(key: KeyObject, path: string, signature: Buffer): 
   return nodeVerify(null, await readFile(path), key, signature);
 }
 
-/** Signature content over a message digest: the signature is checked against the digest, never the whole artifact. */
-function prehashedContent(digest: Buffer, signature: Buffer, artifact: Artifact): SignedEntity['signature'] {
+/**
+ * Signature content over a message digest whose signature was already checked (asynchronously, above): the verifier
+ * gets that answer only when it asks about the same key.
+ */
+function digestContent(
+  digest: Buffer,
+  signature: Buffer,
+  checkedKey: KeyObject,
+  ok: boolean,
+): SignedEntity['signature'] {
   return {
     signature,
     compareSignature: (other) => other.equals(signature),
     compareDigest: (other) => other.equals(digest),
     compareSignedDigest: (other) => other.equals(digest),
-    verifySignature: (key) => {
-      const ok = verifyPrehashed(key, digest, signature);
-      if (ok === undefined) {
-        throw fail(
-          'signature-invalid',
-          `a ${key.asymmetricKeyType ?? 'unknown'} signature cannot be verified against a digest alone${artifact.kind === 'digest' ? '; give the artifact file instead' : ''}`,
-        );
-      }
-      return ok;
-    },
+    verifySignature: (key) => key.equals(checkedKey) && ok,
   };
 }
 
