@@ -116,7 +116,7 @@ export function parsePolicyFile(text: string, path: string): Policy {
   };
   const firstError = doc.errors[0];
   if (firstError !== undefined) {
-    const line = firstError.linePos?.[0]?.line ?? 1;
+    const line = firstError.linePos?.[0]?.line ?? counter.linePos(firstError.pos[0]).line;
     throw new DepsError('policy-invalid', `${path}:${line}: ${firstError.message.split('\n')[0]}`);
   }
   if (doc.contents === null) return DEFAULT_POLICY;
@@ -318,7 +318,7 @@ export function evaluatePolicy(
   }
   if (licenseViolations.length > 0) {
     reasons.push(
-      `${licenseViolations.length} package${licenseViolations.length === 1 ? '' : 's'} violate the license policy`,
+      `${licenseViolations.length} ${licenseViolations.length === 1 ? 'package violates' : 'packages violate'} the license policy`,
     );
   }
   return {
