@@ -1,9 +1,10 @@
 import type { Command } from '../cli.ts';
 import { scanCommand } from './scan.ts';
+import { signingCommands } from './sigstore.ts';
 import { trailShow, trailVerify } from './trail.ts';
 
 /**
  * Every subcommand of `airlock`. Each capability adds its commands here (one import and one entry); the framework
  * in cli.ts does parsing, help, formats and exit codes.
  */
-export const commands: readonly Command[] = [trailVerify, trailShow, scanCommand];
+export const commands: readonly Command[] = [trailVerify, trailShow, scanCommand, ...signingCommands];
