@@ -1,0 +1,508 @@
+import { ACCEPT_FLAG, type Automaton, type AutomatonPattern, buildAutomaton, STATE_MASK } from './automaton.ts';
+import { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
+import { DEFAULT_MIN_LENGTH, secretVariants } from './variants.ts';
+
+/**
+ * The redaction engine: registered secrets (with every variant) and rules for unknown secrets, applied to a byte
+ * stream in one pass.
+ *
+ * A {@link Redactor} is compiled once and is immutable; each stream of output (a command's stdout, its stderr, a file)
+ * gets its own {@link RedactionStream}. A stream never emits a byte that could begin a secret until it knows that it
+ * does not:
+ *
+ * - the automaton's depth says how many trailing bytes could still begin a registered variant or a rule keyword: those
+ *   are held back (at most the longest pattern);
+ * - after a keyword, the bytes from the keyword on are held until the rule's window is decided: at the end of the
+ *   line, when the window is full, or at the end of the stream (a PEM block is held until its footer, at most
+ *   64 KiB);
+ * - a redacted range is emitted whole, as one `***` (overlapping matches merged, like the runner) or
+ *   `[REDACTED:<rule-id>]`;
+ * - output is cut only at UTF-8 character boundaries, so every emitted chunk of valid UTF-8 input is valid UTF-8.
+ *
+ * When output pauses (an interactive program waiting for input), {@link RedactionStream.idle} releases what is held
+ * unless it is a partial match of 8 bytes or more of a registered variant, or a rule window whose data still ends in
+ * a byte that could continue the secret. Everything else is released at the end of the stream.
+ */
+export const REGISTERED_RULE = 'registered-secret';
+/** A partial match of a registered variant at least this long is not released when output pauses. */
+export const IDLE_HOLD_BYTES = 8;
+const HISTORY_BYTES = 1024;
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = 0x0a;
+
+export type Replacement = 'mask' | 'rule';
+
+export interface KnownSecret {
+  readonly value: string;
+  /** Where the secret came from, for reports: `secrets line 2`, `env NPM_TOKEN`. Never the value. */
+  readonly source: string;
+}
+
+export interface SkippedSecret {
+  readonly source: string;
+  readonly length: number;
+  readonly reason: 'shorter than the minimum length';
+}
+
+export interface RedactorOptions {
+  readonly secrets?: readonly (KnownSecret | string)[];
+  /** Minimum length of a secret or variant to be masked (default 4). */
+  readonly minLength?: number;
+  /** Rules for unknown secrets: all of them (default), none (`false`), or a given set. */
+  readonly rules?: boolean | readonly RuleSpec[];
+  readonly replacement?: Replacement;
+}
+
+/** A redacted span: absolute byte offsets in the stream, end exclusive. Never the value. */
+export interface Finding {
+  readonly rule: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+interface Range {
+  start: number;
+  end: number;
+  readonly rule: string;
+}
+
+interface Window {
+  readonly kwStart: number;
+  readonly kwLength: number;
+  readonly rule: CompiledRule;
+  /** For blocks: where the body starts once the header matched. */
+  bodyStart?: number;
+}
+
+export class Redactor {
+  readonly automaton: Automaton;
+  readonly rules: readonly CompiledRule[];
+  readonly replacement: Replacement;
+  readonly minLength: number;
+  /** Secrets not masked because they are too short (reported, never the value). */
+  readonly skipped: readonly SkippedSecret[];
+  /** How many secrets are registered. */
+  readonly secretCount: number;
+  readonly #variants: readonly string[];
+  /** keyword id → rules it starts. */
+  readonly keywordRules: readonly (readonly CompiledRule[])[];
+  /** The most bytes a stream may hold back. */
+  readonly maxHold: number;
+
+  constructor(options: RedactorOptions = {}) {
+    this.minLength = options.minLength ?? DEFAULT_MIN_LENGTH;
+    this.replacement = options.replacement ?? 'mask';
+    const specs =
+      options.rules === false ? [] : options.rules === true || options.rules === undefined ? RULES : options.rules;
+    this.rules = compileRules(specs);
+    const patterns: AutomatonPattern[] = [];
+    const skipped: SkippedSecret[] = [];
+    const variants = new Set<string>();
+    let count = 0;
+    for (const [index, entry] of (options.secrets ?? []).entries()) {
+      const secret = typeof entry === 'string' ? { value: entry, source: `secret ${index + 1}` } : entry;
+      if (secret.value === '') continue;
+      const forms = secretVariants(secret.value, { minLength: this.minLength });
+      if (forms.length === 0) {
+        skipped.push({ source: secret.source, length: secret.value.length, reason: 'shorter than the minimum length' });
+        continue;
+      }
+      count++;
+      for (const form of forms) variants.add(form.text);
+    }
+    for (const text of variants) patterns.push({ bytes: Buffer.from(text, 'utf8'), kind: 'literal', id: 0 });
+    const keywordIds = new Map<string, number>();
+    const keywordRules: CompiledRule[][] = [];
+    for (const rule of this.rules) {
+      for (const keyword of keywordVariants(rule.spec)) {
+        let id = keywordIds.get(keyword);
+        if (id === undefined) {
+          id = keywordRules.length;
+          keywordIds.set(keyword, id);
+          keywordRules.push([]);
+          patterns.push({ bytes: Buffer.from(keyword, 'latin1'), kind: 'keyword', id });
+        }
+        const list = keywordRules[id] as CompiledRule[];
+        if (!list.includes(rule)) list.push(rule);
+      }
+    }
+    this.keywordRules = keywordRules;
+    this.automaton = buildAutomaton(patterns);
+    this.skipped = skipped;
+    this.secretCount = count;
+    this.#variants = [...variants];
+    this.maxHold = Math.max(
+      this.automaton.maxPatternLength,
+      ...this.rules.map((r) => (r.spec.block ? r.spec.block.maxBytes + r.spec.window : r.spec.window)),
+    );
+  }
+
+  /** Every registered variant (for registering with the runner). */
+  get variants(): readonly string[] {
+    return this.#variants;
+  }
+
+  /** A stream of output. Findings go to `onFinding` when given (nothing is kept), else to `stream.findings`. */
+  stream(onFinding?: (finding: Finding) => void): RedactionStream {
+    return new RedactionStream(this, onFinding);
+  }
+
+  /** Redact a whole buffer or string. */
+  redact(input: Uint8Array | string): { output: Buffer; findings: Finding[] } {
+    const stream = this.stream();
+    const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+    const head = stream.write(bytes);
+    const tail = stream.end();
+    return { output: Buffer.concat([head, tail]), findings: stream.findings };
+  }
+
+  redactString(input: string): string {
+    return this.redact(input).output.toString('utf8');
+  }
+
+  replacementFor(rule: string): string {
+    return this.replacement === 'mask' ? '***' : `[REDACTED:${rule}]`;
+  }
+}
+
+/** One stream of output through a {@link Redactor}. Feed bytes with write(), finish with end(). */
+export class RedactionStream {
+  readonly #r: Redactor;
+  readonly #a: Automaton;
+  #buf: Buffer = EMPTY;
+  /** Absolute offset of #buf[0]; everything before it has been emitted. */
+  #bufStart = 0;
+  #state = 0;
+  #ranges: Range[] = [];
+  #windows: Window[] = [];
+  /** The last bytes before #bufStart, for rules that look behind their keyword. */
+  #history: Buffer = EMPTY;
+  #ended = false;
+  /** Findings, in order of emission (when no `onFinding` callback was given). */
+  readonly findings: Finding[] = [];
+  readonly #onFinding: (finding: Finding) => void;
+  /** Bytes read and bytes written so far. */
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(redactor: Redactor, onFinding?: (finding: Finding) => void) {
+    this.#r = redactor;
+    this.#a = redactor.automaton;
+    this.#onFinding = onFinding ?? ((finding) => void this.findings.push(finding));
+  }
+
+  /** Bytes held back, not yet emitted. */
+  get pending(): number {
+    return this.#buf.length;
+  }
+
+  write(chunk: Uint8Array): Buffer {
+    if (this.#ended) throw new Error('redact: write after end');
+    if (chunk.length === 0) return EMPTY;
+    this.bytesIn += chunk.length;
+    const incoming = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const from = this.#buf.length;
+    this.#buf = from === 0 ? incoming : Buffer.concat([this.#buf, incoming]);
+    this.#scan(from);
+    if (this.#windows.length > 0) this.#evaluate('none');
+    return this.#emit('none');
+  }
+
+  /** Output paused: release what cannot be part of a secret in progress. */
+  idle(): Buffer {
+    if (this.#ended || this.#buf.length === 0) return EMPTY;
+    if (this.#windows.length > 0) this.#evaluate('idle');
+    return this.#emit('idle');
+  }
+
+  end(): Buffer {
+    if (this.#ended) return EMPTY;
+    if (this.#windows.length > 0) this.#evaluate('end');
+    const out = this.#emit('end');
+    this.#ended = true;
+    return out;
+  }
+
+  /**
+   * Runs the automaton over #buf[from…]. Large inputs are walked as four interleaved segments: a walk's state depends
+   * only on the last `maxPatternLength` bytes, so segments 2–4 start from the root that many bytes early (their
+   * warm-up, whose outputs belong to the segment before) and reach exactly the state a single walk would have. Four
+   * independent dependency chains keep the CPU busy where one chain waits on each table load.
+   */
+  #scan(from: number): void {
+    const { delta, classOf } = this.#a;
+    const buf = this.#buf;
+    const n = buf.length;
+    const base = this.#bufStart;
+    const warm = this.#a.maxPatternLength;
+    const seg = (n - from) >> 2;
+    let s = this.#state;
+    if (seg < 4096 || seg < 2 * warm) {
+      for (let i = from; i < n; i++) {
+        s = delta[(s & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
+        if ((s & ACCEPT_FLAG) !== 0) this.#accept(s, base + i + 1);
+      }
+      this.#state = s;
+      return;
+    }
+    const b2 = from + seg;
+    const b3 = b2 + seg;
+    const b4 = b3 + seg;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    for (let i = b2 - warm; i < b2; i++)
+      s2 = delta[(s2 & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
+    for (let i = b3 - warm; i < b3; i++)
+      s3 = delta[(s3 & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
+    for (let i = b4 - warm; i < b4; i++)
+      s4 = delta[(s4 & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
+    // Outputs are rare: record (position, state) pairs and handle them after the loop, which keeps calls out of it.
+    let events = this.#events;
+    let k = 0;
+    for (let i = 0; i < seg; i++) {
+      s = delta[(s & STATE_MASK) + (classOf[buf[from + i] as number] as number)] as number;
+      s2 = delta[(s2 & STATE_MASK) + (classOf[buf[b2 + i] as number] as number)] as number;
+      s3 = delta[(s3 & STATE_MASK) + (classOf[buf[b3 + i] as number] as number)] as number;
+      s4 = delta[(s4 & STATE_MASK) + (classOf[buf[b4 + i] as number] as number)] as number;
+      if (((s | s2 | s3 | s4) & ACCEPT_FLAG) !== 0) {
+        if (k + 8 > events.length) events = this.#growEvents(k);
+        if ((s & ACCEPT_FLAG) !== 0) {
+          events[k++] = from + i + 1;
+          events[k++] = s;
+        }
+        if ((s2 & ACCEPT_FLAG) !== 0) {
+          events[k++] = b2 + i + 1;
+          events[k++] = s2;
+        }
+        if ((s3 & ACCEPT_FLAG) !== 0) {
+          events[k++] = b3 + i + 1;
+          events[k++] = s3;
+        }
+        if ((s4 & ACCEPT_FLAG) !== 0) {
+          events[k++] = b4 + i + 1;
+          events[k++] = s4;
+        }
+      }
+    }
+    for (let e = 0; e < k; e += 2) this.#accept(events[e + 1] as number, base + (events[e] as number));
+    for (let i = b4 + seg; i < n; i++) {
+      s4 = delta[(s4 & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
+      if ((s4 & ACCEPT_FLAG) !== 0) this.#accept(s4, base + i + 1);
+    }
+    this.#state = s4;
+  }
+
+  #events: Int32Array = new Int32Array(1024);
+
+  #growEvents(used: number): Int32Array {
+    const bigger = new Int32Array(this.#events.length * 2);
+    bigger.set(this.#events.subarray(0, used));
+    this.#events = bigger;
+    return bigger;
+  }
+
+  #accept(state: number, end: number): void {
+    const a = this.#a;
+    const index = (state & STATE_MASK) / a.width;
+    const literal = a.literalLength[index] as number;
+    if (literal > 0) this.#ranges.push({ start: end - literal, end, rule: REGISTERED_RULE });
+    const last = a.keywordStart[index + 1] as number;
+    for (let k = a.keywordStart[index] as number; k < last; k++) {
+      const kwLength = a.keywordLengths[k] as number;
+      for (const rule of this.#r.keywordRules[a.keywordIds[k] as number] as CompiledRule[]) {
+        this.#windows.push({ kwStart: end - kwLength, kwLength, rule });
+      }
+    }
+  }
+
+  get #bufEnd(): number {
+    return this.#bufStart + this.#buf.length;
+  }
+
+  /** Bytes [start, end) of the stream, from the history and the held buffer. */
+  #slice(start: number, end: number): Buffer {
+    const base = this.#bufStart;
+    if (start >= base) return this.#buf.subarray(start - base, end - base);
+    const fromHistory = this.#history.subarray(Math.max(0, this.#history.length - (base - start)));
+    return Buffer.concat([fromHistory, this.#buf.subarray(0, Math.max(0, end - base))]);
+  }
+
+  #byteAt(offset: number): number | undefined {
+    const base = this.#bufStart;
+    if (offset >= base) return this.#buf[offset - base];
+    const i = this.#history.length - (base - offset);
+    return i >= 0 ? this.#history[i] : undefined;
+  }
+
+  #indexOf(byte: number | Buffer, from: number, limit: number): number {
+    const base = this.#bufStart;
+    const start = Math.max(from, base);
+    if (start >= limit) return -1;
+    const i = this.#buf.subarray(0, limit - base).indexOf(byte, start - base);
+    return i < 0 ? -1 : base + i;
+  }
+
+  #evaluate(force: 'none' | 'idle' | 'end'): void {
+    const end = this.#bufEnd;
+    const kept: Window[] = [];
+    for (const w of this.#windows) {
+      const done = w.rule.spec.block ? this.#evaluateBlock(w, force, end) : this.#evaluateLine(w, force, end);
+      if (!done) kept.push(w);
+    }
+    this.#windows = kept;
+  }
+
+  /** Returns true when the window is decided (matched or not). */
+  #evaluateLine(w: Window, force: 'none' | 'idle' | 'end', end: number): boolean {
+    const spec = w.rule.spec;
+    const limit = Math.min(end, w.kwStart + spec.window);
+    const newline = this.#indexOf(NEWLINE, w.kwStart + w.kwLength, limit);
+    const full = end >= w.kwStart + spec.window;
+    if (newline < 0 && !full && force !== 'end') {
+      if (force === 'none') return false;
+      const last = this.#buf[this.#buf.length - 1] as number;
+      if (w.rule.continuation[last] === 1 || end <= w.kwStart + w.kwLength) return false;
+    }
+    const windowEnd = newline >= 0 ? newline + 1 : limit;
+    if (w.rule.notAfter !== undefined) {
+      const before = this.#byteAt(w.kwStart - 1);
+      if (before !== undefined && w.rule.notAfter[before] === 1) return true;
+    }
+    const bytes = this.#slice(w.kwStart, windowEnd);
+    if (spec.precheck !== undefined && !spec.precheck(bytes, w.kwLength)) return true;
+    if (spec.context !== undefined && !this.#hasContext(w.kwStart, spec.context)) return true;
+    const text = bytes.toString('latin1');
+    const m = w.rule.regex.matcher(text);
+    if (!m.lookingAt()) return true;
+    for (let g = 1; g <= m.groupCount(); g++) {
+      const s = m.start(g);
+      if (s < 0) continue;
+      const secret = text.slice(s, m.end(g));
+      if (acceptSecret(spec, secret)) {
+        this.#ranges.push({ start: w.kwStart + s, end: w.kwStart + m.end(g), rule: spec.id });
+      }
+      break;
+    }
+    return true;
+  }
+
+  #hasContext(kwStart: number, context: NonNullable<RuleSpec['context']>): boolean {
+    const from = Math.max(kwStart - context.bytes, this.#bufStart - this.#history.length);
+    let before = this.#slice(from, kwStart).toString('latin1');
+    const nl = before.lastIndexOf('\n');
+    if (nl >= 0) before = before.slice(nl + 1);
+    return context.contains.some((c) => before.includes(c));
+  }
+
+  #evaluateBlock(w: Window, force: 'none' | 'idle' | 'end', end: number): boolean {
+    const spec = w.rule.spec;
+    const block = spec.block as NonNullable<RuleSpec['block']>;
+    if (w.bodyStart === undefined) {
+      const limit = Math.min(end, w.kwStart + spec.window);
+      const newline = this.#indexOf(NEWLINE, w.kwStart, limit);
+      if (newline < 0 && end < w.kwStart + spec.window && force !== 'end') {
+        // The header line is still arriving: decide as soon as it is complete.
+        const text = this.#slice(w.kwStart, limit).toString('latin1');
+        const m = w.rule.regex.matcher(text);
+        if (!m.lookingAt()) return text.indexOf('-----', w.kwLength) >= 0;
+        w.bodyStart = w.kwStart + m.end(0);
+      } else {
+        const m = w.rule.regex.matcher(this.#slice(w.kwStart, newline >= 0 ? newline : limit).toString('latin1'));
+        if (!m.lookingAt()) return true;
+        w.bodyStart = w.kwStart + m.end(0);
+      }
+    }
+    const bodyStart = w.bodyStart;
+    const marker = Buffer.from(block.end, 'latin1');
+    const footer = this.#indexOf(marker, bodyStart, Math.min(end, bodyStart + block.maxBytes + marker.length));
+    if (footer >= 0) {
+      this.#ranges.push({ start: bodyStart, end: footer, rule: spec.id });
+      return true;
+    }
+    if (end >= bodyStart + block.maxBytes) {
+      this.#ranges.push({ start: bodyStart, end: bodyStart + block.maxBytes, rule: spec.id });
+      return true;
+    }
+    if (force === 'end') {
+      this.#ranges.push({ start: bodyStart, end, rule: spec.id });
+      return true;
+    }
+    return false;
+  }
+
+  #emit(mode: 'none' | 'idle' | 'end'): Buffer {
+    const base = this.#bufStart;
+    const end = this.#bufEnd;
+    let safe = end;
+    if (mode !== 'end') {
+      const depth = this.#a.depth[(this.#state & STATE_MASK) / this.#a.width] as number;
+      if (mode === 'none' || depth >= IDLE_HOLD_BYTES) safe = end - depth;
+      for (const w of this.#windows) if (w.kwStart < safe) safe = w.kwStart;
+      // A range is emitted whole: never cut one.
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const r of this.#ranges) {
+          if (r.start < safe && r.end > safe) {
+            safe = r.start;
+            changed = true;
+          }
+        }
+      }
+      // Never cut a UTF-8 character.
+      let back = 0;
+      while (safe > base && back < 3 && ((this.#buf[safe - base] as number) & 0xc0) === 0x80) {
+        safe--;
+        back++;
+      }
+      if (safe < base) safe = base;
+    }
+    if (safe <= base) return EMPTY;
+
+    let out: Buffer;
+    if (this.#ranges.length === 0) {
+      out = this.#buf.subarray(0, safe - base);
+    } else {
+      const ready = this.#ranges.filter((r) => r.start < safe).sort((x, y) => x.start - y.start || y.end - x.end);
+      this.#ranges = this.#ranges.filter((r) => r.start >= safe);
+      const parts: Buffer[] = [];
+      let cursor = base;
+      let i = 0;
+      while (i < ready.length) {
+        const first = ready[i] as Range;
+        const clusterStart = Math.max(first.start, cursor);
+        let clusterEnd = first.end;
+        const byRule = new Map<string, { start: number; end: number }>();
+        for (; i < ready.length && (ready[i] as Range).start <= clusterEnd; i++) {
+          const r = ready[i] as Range;
+          clusterEnd = Math.max(clusterEnd, r.end);
+          const span = byRule.get(r.rule);
+          const start = Math.max(r.start, clusterStart);
+          if (span === undefined) byRule.set(r.rule, { start, end: r.end });
+          else span.end = Math.max(span.end, r.end);
+        }
+        if (clusterEnd <= cursor) continue;
+        parts.push(this.#buf.subarray(cursor - base, clusterStart - base));
+        parts.push(Buffer.from(this.#r.replacementFor(first.rule), 'utf8'));
+        cursor = clusterEnd;
+        for (const [rule, span] of byRule) this.#onFinding({ rule, start: span.start, end: span.end });
+      }
+      parts.push(this.#buf.subarray(cursor - base, safe - base));
+      out = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    }
+
+    // Keep a little history for rules that look behind their keyword, and drop what was emitted.
+    const emitted = this.#buf.subarray(0, safe - base);
+    this.#history =
+      emitted.length >= HISTORY_BYTES
+        ? Buffer.from(emitted.subarray(emitted.length - HISTORY_BYTES))
+        : Buffer.concat([
+            this.#history.subarray(Math.max(0, this.#history.length + emitted.length - HISTORY_BYTES)),
+            emitted,
+          ]);
+    this.#buf = safe - base === this.#buf.length ? EMPTY : this.#buf.subarray(safe - base);
+    this.#bufStart = safe;
+    this.bytesOut += out.length;
+    return out;
+  }
+}

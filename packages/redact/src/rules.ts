@@ -1,0 +1,413 @@
+import { RE2JS } from 're2js';
+import { shannonEntropy } from './entropy.ts';
+import { RedactError } from './errors.ts';
+
+/**
+ * Rules for secrets nobody registered.
+ *
+ * Each rule has an id (shown in findings, SARIF and `[REDACTED:<id>]`), keywords and a pattern. The keywords go into
+ * the engine's Aho–Corasick automaton, so text without any keyword costs nothing beyond the one pass every byte gets.
+ * When a keyword is found, the rule's pattern is matched with RE2 semantics (re2js: linear time, no backtracking, so a
+ * hostile log line cannot stall the redactor) *anchored at the keyword*, over a window of at most `window` bytes that
+ * ends at the line end. Only the pattern's first participating capture group is redacted; text before the keyword is
+ * never redacted (it may already have been printed), but a rule may look at it (`before`, `context`).
+ *
+ * The window is decoded as Latin-1, so string indexes are byte offsets; patterns only use ASCII classes.
+ */
+export interface RuleSpec {
+  readonly id: string;
+  /** What the rule finds, for SARIF and the summary. */
+  readonly title: string;
+  /** Literal keywords (case-sensitive) where the pattern starts. */
+  readonly keywords: readonly string[];
+  /** Also register each keyword in lower case, UPPER CASE and Capitalized form. */
+  readonly caseVariants?: boolean;
+  /** RE2 syntax, matched anchored at the keyword's first byte. */
+  readonly pattern: string;
+  /** Bytes from the keyword's start that the pattern may read. */
+  readonly window: number;
+  /** The byte before the keyword must not be one of these (a token boundary). */
+  readonly notAfter?: string;
+  /** The preceding `bytes` of the same line must contain this (e.g. `sv=` before a SAS `sig=`). */
+  readonly context?: { readonly contains: readonly string[]; readonly bytes: number };
+  /** Cheap byte-level test run before the regular expression (returns false to skip). */
+  readonly precheck?: (window: Uint8Array, keywordLength: number) => boolean;
+  /** Minimum Shannon entropy (bits per character) of the secret. */
+  readonly minEntropy?: number;
+  /** Extra validation of the secret span. */
+  readonly validate?: (secret: string) => boolean;
+  /**
+   * Bytes that can continue the secret. When output pauses (interactive programs) and the data after the keyword
+   * still ends in one of these, the secret may be incomplete and the window stays held; otherwise it is decided.
+   */
+  readonly continuation: string;
+  /** Multi-line block (PEM): redact from the end of the header to the end of the footer. */
+  readonly block?: { readonly end: string; readonly maxBytes: number };
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const B64 = `${ALNUM}+/=`;
+const B64URL = `${ALNUM}-_`;
+const WORD = `${ALNUM}_`;
+
+const PLACEHOLDER =
+  /^(?:\*+|x+|X+|\.+|-+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_][A-Za-z0-9_]*%|\{\{.*\}\}|null|none|nil|undefined|true|false|changeme|redacted|secret|password|example|placeholder|\[REDACTED.*\])$/i;
+
+/** A value that looks like a secret and not like code, a path, a URL or a placeholder. */
+function plausibleGenericSecret(value: string): boolean {
+  if (value.length < 8 || PLACEHOLDER.test(value)) return false;
+  if (/^[$%{<(@&#/~]|^\.\.?\//.test(value)) return false; // variables, templates, paths
+  if (/:\/\/|\$\{|\{\{|<%|\\\\/.test(value)) return false;
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?$/.test(value)) return false; // a.b.c references
+  if (!/[A-Za-z]/.test(value)) return false;
+  if (!/[0-9]/.test(value) && !/[^A-Za-z0-9_.-]/.test(value)) return false; // needs a digit or a real symbol
+  if (/^[A-Za-z]+(?:[-_][A-Za-z]+)+$/.test(value)) return false; // kebab/snake words: "my-secret-name"
+  return true;
+}
+
+function isPrintableAscii(text: string): boolean {
+  return /^[\x20-\x7e]*$/.test(text);
+}
+
+/** Up to `limit` bytes after the keyword: is one of `targets` found before one of `stops`? */
+function seekByte(window: Uint8Array, from: number, limit: number, targets: string, stops: string): boolean {
+  const end = Math.min(window.length, from + limit);
+  for (let i = from; i < end; i++) {
+    const ch = String.fromCharCode(window[i] as number);
+    if (targets.includes(ch)) return true;
+    if (stops.includes(ch)) return false;
+  }
+  return false;
+}
+
+export const RULES: readonly RuleSpec[] = [
+  {
+    id: 'aws-access-key-id',
+    title: 'AWS access key id',
+    keywords: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'],
+    pattern: '((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?:[^A-Za-z0-9]|$)',
+    window: 24,
+    notAfter: ALNUM,
+    continuation: ALNUM,
+  },
+  {
+    id: 'aws-secret-access-key',
+    title: 'AWS secret access key in an assignment',
+    keywords: ['secret_access_key', 'secretaccesskey', 'SecretAccessKey', 'secretAccessKey', 'aws_secret_key'],
+    caseVariants: true,
+    pattern:
+      '(?i:secret_?access_?key|aws_?secret_?key)[A-Za-z_]{0,12}["\']?[ \\t]{0,8}(?::=|=>|[:=])[ \\t]{0,8}["\']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)',
+    window: 128,
+    precheck: (w, k) => seekByte(w, k, 40, ':=', '\n'),
+    minEntropy: 3.5,
+    continuation: B64,
+  },
+  {
+    id: 'github-token',
+    title: 'GitHub token (ghp_, gho_, ghu_, ghs_, ghr_)',
+    keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+    pattern: '(gh[pousr]_[A-Za-z0-9]{36,251})(?:[^A-Za-z0-9_]|$)',
+    window: 260,
+    notAfter: WORD,
+    continuation: ALNUM,
+  },
+  {
+    id: 'github-fine-grained-pat',
+    title: 'GitHub fine-grained personal access token',
+    keywords: ['github_pat_'],
+    pattern: '(github_pat_[A-Za-z0-9_]{50,255})(?:[^A-Za-z0-9_]|$)',
+    window: 270,
+    notAfter: WORD,
+    continuation: WORD,
+  },
+  {
+    id: 'gitlab-token',
+    title: 'GitLab token',
+    keywords: [
+      'glpat-',
+      'gldt-',
+      'glrt-',
+      'glptt-',
+      'glft-',
+      'glsoat-',
+      'glcbt-',
+      'glimt-',
+      'glagent-',
+      'gloas-',
+      'GR1348941',
+    ],
+    pattern:
+      '((?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|glimt|glagent|gloas)-[A-Za-z0-9_-]{20,}(?:\\.[A-Za-z0-9_-]+)*|GR1348941[A-Za-z0-9_-]{20,})',
+    window: 300,
+    notAfter: WORD,
+    continuation: `${B64URL}.`,
+  },
+  {
+    id: 'slack-token',
+    title: 'Slack token',
+    keywords: ['xoxb-', 'xoxp-', 'xoxa-', 'xoxr-', 'xoxs-', 'xoxe-', 'xoxe.', 'xapp-'],
+    pattern:
+      '((?:xox[abeprs]|xoxe\\.xox[bp])-(?:[A-Za-z0-9]+-){0,6}[A-Za-z0-9]{8,}|xapp-[0-9]-[A-Z0-9]+-[0-9]+-[A-Za-z0-9]{16,})',
+    window: 300,
+    notAfter: WORD,
+    continuation: `${ALNUM}-`,
+  },
+  {
+    id: 'slack-webhook',
+    title: 'Slack incoming-webhook URL',
+    keywords: ['hooks.slack.com/'],
+    pattern: 'hooks\\.slack\\.com/(?:services|workflows|triggers)/([A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]{16,})',
+    window: 200,
+    continuation: `${ALNUM}/`,
+  },
+  {
+    id: 'stripe-api-key',
+    title: 'Stripe secret or restricted key',
+    keywords: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_'],
+    pattern: '((?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247})(?:[^A-Za-z0-9]|$)',
+    window: 260,
+    notAfter: ALNUM,
+    continuation: ALNUM,
+  },
+  {
+    id: 'stripe-webhook-secret',
+    title: 'Stripe webhook signing secret',
+    keywords: ['whsec_'],
+    pattern: '(whsec_[A-Za-z0-9+/]{24,})',
+    window: 120,
+    notAfter: ALNUM,
+    continuation: B64,
+  },
+  {
+    id: 'google-api-key',
+    title: 'Google API key',
+    keywords: ['AIza'],
+    pattern: '(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)',
+    window: 40,
+    notAfter: B64URL,
+    continuation: B64URL,
+  },
+  {
+    id: 'gcp-service-account-key-id',
+    title: 'Google service-account key id',
+    keywords: ['private_key_id'],
+    pattern: 'private_key_id\\\\?"?[ \\t]*[:=][ \\t]*\\\\?"?([a-f0-9]{40})(?:[^a-f0-9]|$)',
+    window: 80,
+    continuation: '0123456789abcdef',
+  },
+  {
+    id: 'azure-storage-account-key',
+    title: 'Azure storage account key',
+    keywords: ['AccountKey=', 'accountkey=', 'ACCOUNTKEY='],
+    pattern: '(?i:AccountKey)=([A-Za-z0-9+/]{86}==)',
+    window: 110,
+    continuation: B64,
+  },
+  {
+    id: 'azure-shared-access-key',
+    title: 'Azure Service Bus / Event Hubs shared access key',
+    keywords: ['SharedAccessKey=', 'sharedaccesskey='],
+    pattern: '(?i:SharedAccessKey)=([A-Za-z0-9+/]{42,44}=?)',
+    window: 80,
+    continuation: B64,
+  },
+  {
+    id: 'azure-sas-token',
+    title: 'Azure shared access signature',
+    keywords: ['sig='],
+    pattern: 'sig=([A-Za-z0-9%+/]{30,}(?:%3[Dd]|=){0,2})',
+    window: 200,
+    notAfter: ALNUM,
+    context: { contains: ['sv=', 'SharedAccessSignature'], bytes: 1024 },
+    continuation: `${B64}%`,
+  },
+  {
+    id: 'npm-token',
+    title: 'npm access token',
+    keywords: ['npm_'],
+    pattern: '(npm_[A-Za-z0-9]{36})(?:[^A-Za-z0-9]|$)',
+    window: 44,
+    notAfter: WORD,
+    continuation: ALNUM,
+  },
+  {
+    id: 'npmrc-auth-token',
+    title: 'npm registry auth token in .npmrc',
+    keywords: ['_authToken='],
+    pattern: '_authToken=([^\\s"\'$]{8,512})',
+    window: 530,
+    continuation: B64URL,
+  },
+  {
+    id: 'pypi-token',
+    title: 'PyPI API token',
+    keywords: ['pypi-AgEIcHlwaS5vcmc', 'pypi-AgENdGVzdC5weXBpLm9yZw'],
+    pattern: '(pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})',
+    window: 1024,
+    continuation: B64URL,
+  },
+  {
+    id: 'doppler-token',
+    title: 'Doppler token',
+    keywords: ['dp.pt.', 'dp.st.', 'dp.sa.', 'dp.ct.', 'dp.scim.', 'dp.audit.'],
+    pattern: '(dp\\.(?:pt|st|sa|ct|scim|audit)\\.[A-Za-z0-9]{40,44})(?:[^A-Za-z0-9]|$)',
+    window: 60,
+    notAfter: ALNUM,
+    continuation: ALNUM,
+  },
+  {
+    id: 'vault-token',
+    title: 'HashiCorp Vault token',
+    keywords: ['hvs.', 'hvb.'],
+    pattern: '(hv[sb]\\.[A-Za-z0-9_-]{24,400})',
+    window: 410,
+    notAfter: WORD,
+    continuation: B64URL,
+  },
+  {
+    id: 'sendgrid-api-key',
+    title: 'SendGrid API key',
+    keywords: ['SG.'],
+    pattern: '(SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)',
+    window: 72,
+    notAfter: ALNUM,
+    continuation: B64URL,
+  },
+  {
+    id: 'private-key',
+    title: 'PEM private key block',
+    keywords: ['-----BEGIN '],
+    pattern: '-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----',
+    window: 64,
+    continuation: '',
+    block: { end: '-----END ', maxBytes: 64 * 1024 },
+  },
+  {
+    id: 'jwt',
+    title: 'JSON Web Token',
+    keywords: ['eyJ'],
+    pattern: '(eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{16,})',
+    window: 8192,
+    notAfter: B64URL,
+    continuation: `${B64URL}.`,
+  },
+  {
+    id: 'url-credentials',
+    title: 'password in a URL (scheme://user:password@host)',
+    keywords: ['://'],
+    pattern: '://[^\\s/:@"\'<>]{1,128}:([^\\s/@"\'<>]{3,256})@[A-Za-z0-9\\[]',
+    window: 400,
+    precheck: (w, k) => seekByte(w, k, 390, '@', '/ \t\n\r"\'<>'),
+    validate: (secret) => !PLACEHOLDER.test(secret) && !/^\$/.test(secret),
+    continuation: '',
+  },
+  {
+    id: 'bearer-token',
+    title: 'bearer token in an Authorization header',
+    keywords: ['Bearer ', 'bearer ', 'BEARER '],
+    pattern: '(?i:bearer) ([A-Za-z0-9._~+/-]{20,}=*)',
+    window: 4096,
+    minEntropy: 3,
+    validate: (secret) => /[0-9]/.test(secret) && /[A-Za-z]/.test(secret),
+    continuation: `${B64URL}.~+/=`,
+  },
+  {
+    id: 'basic-auth-header',
+    title: 'HTTP basic credentials in an Authorization header',
+    keywords: ['Basic ', 'basic ', 'BASIC '],
+    pattern: '(?i:basic) ([A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)',
+    window: 1024,
+    validate: (secret) => {
+      const decoded = Buffer.from(secret, 'base64').toString('latin1');
+      return /^[^:\s]{1,256}:[^\s]{1,512}$/.test(decoded) && isPrintableAscii(decoded);
+    },
+    continuation: B64,
+  },
+  {
+    id: 'generic-secret',
+    title: 'high-entropy value assigned to a password, secret, token or key',
+    keywords: [
+      'password',
+      'passwd',
+      'secret',
+      'token',
+      'api_key',
+      'apikey',
+      'apiKey',
+      'api-key',
+      'access_key',
+      'accesskey',
+      'accessKey',
+      'private_key',
+      'privateKey',
+      'credential',
+    ],
+    caseVariants: true,
+    pattern:
+      '(?i:password|passwd|secret|token|api_?key|api-key|access_?key|private_?key|credentials?)(?:[_-]?(?i:key|value|token|str|string|hash))?s?\\\\?["\']?[ \\t]{0,8}(?::=|=>|=|:)[ \\t]{0,8}(?:"([^"\\\\\\n\\r]{8,256})"|\'([^\'\\\\\\n\\r]{8,256})\'|\\\\"([^"\\\\\\n\\r]{8,256})\\\\"|([^\\s"\'`,;<>()\\[\\]{}\\\\]{8,256}))',
+    window: 320,
+    precheck: (w, k) => seekByte(w, k, 48, ':=', '\n\r(){}'),
+    minEntropy: 3,
+    validate: plausibleGenericSecret,
+    continuation: `${ALNUM}!#$%&*+-./:=?@^_|~`,
+  },
+];
+
+export interface CompiledRule {
+  readonly spec: RuleSpec;
+  readonly index: number;
+  readonly regex: RE2JS;
+  readonly notAfter: Uint8Array | undefined;
+  readonly continuation: Uint8Array;
+}
+
+function byteSet(chars: string): Uint8Array {
+  const set = new Uint8Array(256);
+  for (const ch of chars) set[ch.charCodeAt(0)] = 1;
+  return set;
+}
+
+export function keywordVariants(spec: RuleSpec): string[] {
+  const out = new Set<string>();
+  for (const k of spec.keywords) {
+    out.add(k);
+    if (spec.caseVariants) {
+      out.add(k.toLowerCase());
+      out.add(k.toUpperCase());
+      out.add(k.charAt(0).toUpperCase() + k.slice(1));
+    }
+  }
+  return [...out];
+}
+
+export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[] {
+  const ids = new Set<string>();
+  return specs.map((spec, index) => {
+    if (ids.has(spec.id)) throw new RedactError('rule-invalid', `rule ${spec.id}: duplicate id`);
+    ids.add(spec.id);
+    if (spec.keywords.length === 0) throw new RedactError('rule-invalid', `rule ${spec.id}: no keywords`);
+    let regex: RE2JS;
+    try {
+      regex = RE2JS.compile(spec.pattern);
+    } catch (cause) {
+      throw new RedactError('rule-invalid', `rule ${spec.id}: the pattern does not compile`, { cause });
+    }
+    for (const keyword of keywordVariants(spec)) {
+      if (!/^[\x20-\x7e]+$/.test(keyword)) throw new RedactError('rule-invalid', `rule ${spec.id}: keyword not ASCII`);
+    }
+    return {
+      spec,
+      index,
+      regex,
+      notAfter: spec.notAfter === undefined ? undefined : byteSet(spec.notAfter),
+      continuation: byteSet(spec.continuation),
+    };
+  });
+}
+
+/** Whether the secret a rule matched passes the rule's entropy and validation gates. */
+export function acceptSecret(spec: RuleSpec, secret: string): boolean {
+  if (spec.minEntropy !== undefined && shannonEntropy(secret) < spec.minEntropy) return false;
+  if (spec.validate !== undefined && !spec.validate(secret)) return false;
+  return true;
+}
