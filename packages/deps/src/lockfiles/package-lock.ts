@@ -30,7 +30,7 @@ export function npmVersionSpec(name: string, version: string): { name: string; v
 }
 
 function parsePackageLock(path: string, text: string, kind: string): LockfileResult {
-  const r = new Reader(path);
+  const r: Reader = new Reader(path);
   const root = parseJson(text, path);
   if (!isObj(root)) return r.fail(1, `expected a JSON object at the top of ${kind}`);
   const out = new Collector(path, 'npm');

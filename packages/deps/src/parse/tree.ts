@@ -76,8 +76,9 @@ export function lineOf(o: Obj, key?: string): number {
   return o[LINE];
 }
 
-export function itemLine(a: Arr, index: number): number {
-  return a[ITEM_LINES][index] ?? a[LINE];
+export function itemLine(a: Arr | readonly Value[], index: number): number {
+  const arr = a as Partial<Arr>;
+  return arr[ITEM_LINES]?.[index] ?? arr[LINE] ?? 1;
 }
 
 export function describeValue(v: Value | undefined): string {
