@@ -180,7 +180,13 @@ async function targetsFrom(inputs: Inputs, io: StepIO): Promise<Target[]> {
   });
   if (artifacts.length === 0)
     throw new InputError('input-missing', "nothing to verify: give 'subject-path' or 'subject-digest'");
-  const bundles = inputs.bundlePaths;
+  // A glob (dist/attestation-*.sigstore.json) names the bundle(s) it matches; a literal path is kept as given so a
+  // missing bundle is reported against its artifact.
+  const bundles: string[] = [];
+  for (const entry of inputs.bundlePaths) {
+    if (/[*?[\]{}]/.test(entry)) bundles.push(...(await expandPaths([entry], io.workspace, "input 'bundle-path'")));
+    else bundles.push(entry);
+  }
   if (bundles.length > 1 && bundles.length !== artifacts.length) {
     throw new InputError(
       'input-invalid',

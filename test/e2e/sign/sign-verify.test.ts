@@ -178,6 +178,29 @@ describe('attestation mode', () => {
   });
 });
 
+describe('the README workflow', () => {
+  it('bundle-dir puts the attestation beside the artifacts and verify finds it by glob', async () => {
+    const job = newJob();
+    const sign = await job.step(SIGN, {
+      inputs: { 'subject-path': 'dist/*.tgz', 'bundle-dir': 'dist', ...SIGN_INPUTS },
+    });
+    expect(sign.outcome, sign.log).toBe('success');
+    expect(sign.outputs['bundle-path']).toMatch(
+      new RegExp(`^${join(job.workspace, 'dist')}/attestation-[0-9a-f]{16}\\.sigstore\\.json$`),
+    );
+    const verify = await job.step(VERIFY, {
+      inputs: {
+        'subject-path': 'dist/*.tgz',
+        'bundle-path': 'dist/attestation-*.sigstore.json',
+        ...VERIFY_INPUTS,
+        'predicate-type': 'https://slsa.dev/provenance/v1',
+      },
+    });
+    expect(verify.outcome, verify.log).toBe('success');
+    expect(verify.outputs.verified).toBe('2');
+  });
+});
+
 describe('blob mode', () => {
   it('writes <file>.sigstore.json beside each artifact and verify finds them there', async () => {
     const job = newJob();
