@@ -77,7 +77,7 @@ export async function sendWithToken(
   let tokens = 0;
   let lastToken: string | undefined;
   for (let round = 1; ; round++) {
-    const current = await token.get();
+    const current = await token.get({ allowStale: round === 1 });
     if (current.token !== lastToken) tokens++;
     lastToken = current.token;
     const remaining = budget.deadlineAt - budget.now();

@@ -116,8 +116,13 @@ export class FreshToken {
     return (this.#current.exp - this.#windowSeconds) * 1000 - this.#now();
   }
 
-  async get(): Promise<{ token: string; exp: number; refreshed: boolean }> {
-    if (this.#current !== undefined && !this.stale) return { ...this.#current, refreshed: false };
+  /**
+   * The current token, or a fresh one when it is within the refresh window. `allowStale` returns the current token
+   * whatever its age (for the first use of a token just fetched: there is nothing fresher to be had).
+   */
+  async get(options: { allowStale?: boolean } = {}): Promise<{ token: string; exp: number; refreshed: boolean }> {
+    if (this.#current !== undefined && (options.allowStale || !this.stale))
+      return { ...this.#current, refreshed: false };
     const token = await this.#source.fetch(this.#audience);
     this.fetches++;
     this.#current = { token, exp: expiryOf(token) };

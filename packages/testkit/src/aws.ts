@@ -377,6 +377,8 @@ ${session.policy !== undefined || session.policyArns.length > 0 ? '    <PackedPo
       new URLSearchParams(req.method === 'POST' ? body.toString('utf8') : ((req.url ?? '').split('?')[1] ?? '')),
     );
     const action = params.Action ?? '';
+    // Every presented token is recorded, also those answered with an injected fault.
+    if (params.WebIdentityToken !== undefined) this.presentedTokens.push(params.WebIdentityToken);
     const record = (status: number, errorCode?: string, signedBy?: string) =>
       this.requests.push({
         service: 'sts',
@@ -484,7 +486,6 @@ ${session.policy !== undefined || session.policyArns.length > 0 ? '    <PackedPo
 
     // AssumeRoleWithWebIdentity: unsigned; the token is the proof.
     const token = params.WebIdentityToken ?? '';
-    this.presentedTokens.push(token);
     if (duration < 900 || duration > (role?.maxSessionDuration ?? 3600)) {
       return fail(
         400,
