@@ -1,0 +1,240 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { type AuditConfig, DEFAULT_CONFIG, matchesAny } from './config.ts';
+import { AuditError } from './errors.ts';
+import { compareFindings, type Finding } from './finding.ts';
+import { buildAction, buildWorkflow, looksLikeAction } from './model/build.ts';
+import type { Document } from './model/types.ts';
+import { RULE_IDS, RULES, type Rule } from './rules/index.ts';
+import type { Report } from './rules/types.ts';
+import { highest, type Severity } from './severity.ts';
+import { parseSource, type SourceFile } from './source/yaml.ts';
+import { applySuppressions } from './suppress.ts';
+
+/** Files larger than this are refused: no workflow is anywhere near it, and parsing one should not take minutes. */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+export type FileKind = 'workflow' | 'action';
+
+export interface AuditInput {
+  /** Path as shown in findings (relative to the audit root, `/` separated). */
+  readonly path: string;
+  readonly text: string;
+  /** Decided from the name and content when not given. */
+  readonly kind?: FileKind;
+}
+
+export interface AuditOptions {
+  readonly config?: AuditConfig;
+  /** The clock for ignore expiry. */
+  readonly now?: Date;
+}
+
+export interface AuditResult {
+  /** Findings that count, sorted by path, line and column. */
+  readonly findings: readonly Finding[];
+  /** Findings silenced by an ignore (kept for SARIF and the summary). */
+  readonly suppressed: readonly Finding[];
+  readonly documents: readonly Document[];
+  readonly files: ReadonlyMap<string, SourceFile>;
+  readonly highest: Severity | undefined;
+}
+
+function runRule(rule: Rule, doc: Document, file: SourceFile, out: Finding[]): void {
+  if (rule.check === undefined) return;
+  if (rule.scope === 'workflow' && doc.kind !== 'workflow') return;
+  if (rule.scope === 'action' && doc.kind !== 'action') return;
+  rule.check({
+    file,
+    doc,
+    report: (r: Report) => {
+      const start = file.position(r.span.start);
+      const end = file.position(Math.max(r.span.end, r.span.start));
+      const from = r.within === undefined ? start.line : Math.min(start.line, file.position(r.within.start).line);
+      out.push({
+        rule: rule.id,
+        severity: r.severity ?? rule.severity,
+        confidence: r.confidence ?? rule.confidence,
+        path: file.path,
+        line: start.line,
+        column: start.column,
+        endLine: end.line,
+        endColumn: Math.max(end.column, end.line === start.line ? start.column + 1 : end.column),
+        message: r.message,
+        scope: { from, to: start.line },
+        ...(r.fix === undefined ? {} : { fix: r.fix }),
+      });
+    },
+  });
+}
+
+/** Parse one file into a document. */
+export function parseDocumentFile(input: AuditInput): Document {
+  const file = parseSource(input.path, input.text);
+  const kind = input.kind ?? (looksLikeAction(file, basename(input.path)) ? 'action' : 'workflow');
+  return kind === 'action' ? buildAction(file) : buildWorkflow(file);
+}
+
+/** Audit files already read. Pure: no file system, no network. */
+export function auditTexts(inputs: readonly AuditInput[], options: AuditOptions = {}): AuditResult {
+  const config = options.config ?? DEFAULT_CONFIG;
+  const now = options.now ?? new Date();
+  const raw: Finding[] = [];
+  const documents: Document[] = [];
+  const files = new Map<string, SourceFile>();
+  const disabled = new Set([...config.rules].filter(([, s]) => !s.enabled).map(([id]) => id));
+  for (const input of inputs) {
+    const doc = parseDocumentFile(input);
+    documents.push(doc);
+    files.set(input.path, doc.file);
+    for (const rule of RULES) if (!disabled.has(rule.id)) runRule(rule, doc, doc.file, raw);
+  }
+  const overridden = raw.map((f) => {
+    const severity = config.rules.get(f.rule)?.severity;
+    return severity === undefined ? f : { ...f, severity };
+  });
+  const deduped = dedupe(overridden);
+  const { active, suppressed, problems } = applySuppressions(deduped, files, config, now, RULE_IDS, disabled);
+  const findings = [...active, ...problems.filter((p) => !disabled.has(p.rule))].sort(compareFindings);
+  return {
+    findings,
+    suppressed: suppressed.sort(compareFindings),
+    documents,
+    files,
+    highest: highest(findings.map((f) => f.severity)),
+  };
+}
+
+function dedupe(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.rule}\0${f.path}\0${f.line}\0${f.column}\0${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.build', 'dist', 'vendor', '.venv', '__pycache__']);
+const YAML = /\.ya?ml$/i;
+
+export interface DiscoveredFile {
+  /** Absolute path. */
+  readonly absolute: string;
+  /** Relative to the root, `/` separated. */
+  readonly path: string;
+  readonly kind: FileKind | undefined;
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
+}
+
+/**
+ * The files an audit of these paths covers. A directory with `.github/workflows` is a repository root: its workflows
+ * and every action.yml/action.yaml below it (node_modules, .git, dist and vendor skipped). Any other directory: the
+ * workflow files directly in it and the action metadata below it. A file: itself.
+ */
+export function discover(root: string, paths: readonly string[], exclude: readonly string[] = []): DiscoveredFile[] {
+  const out = new Map<string, DiscoveredFile>();
+  const rootAbs = resolve(root);
+  const add = (absolute: string, kind: FileKind | undefined) => {
+    const rel = toPosix(relative(rootAbs, absolute));
+    const path = rel === '' || rel.startsWith('..') ? toPosix(absolute) : rel;
+    if (exclude.length > 0 && matchesAny(path, exclude)) return;
+    if (!out.has(absolute)) out.set(absolute, { absolute, path, kind });
+  };
+  const actionsBelow = (dir: string, depth: number) => {
+    if (depth > 12) return;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        if (SKIP_DIRS.has(e.name) || (e.name.startsWith('.') && e.name !== '.github')) continue;
+        actionsBelow(join(dir, e.name), depth + 1);
+      } else if (e.isFile() && /^action\.ya?ml$/.test(e.name)) add(join(dir, e.name), 'action');
+    }
+  };
+  for (const p of paths) {
+    const absolute = isAbsolute(p) ? p : resolve(rootAbs, p);
+    if (!existsSync(absolute)) throw new AuditError('path-not-found', `${p} does not exist`);
+    const stat = statSync(absolute);
+    if (stat.isDirectory()) {
+      const workflows = join(absolute, '.github', 'workflows');
+      const dir = existsSync(workflows) ? workflows : absolute;
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isFile() && YAML.test(e.name) && !/^action\.ya?ml$/.test(e.name)) add(join(dir, e.name), 'workflow');
+      }
+      actionsBelow(absolute, 0);
+    } else {
+      add(absolute, undefined);
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Read discovered files (bounded in size). */
+export function readInputs(files: readonly DiscoveredFile[]): AuditInput[] {
+  return files.map((f) => {
+    let size: number;
+    try {
+      size = statSync(f.absolute).size;
+    } catch (cause) {
+      throw new AuditError('path-unreadable', `cannot read ${f.path}: ${(cause as NodeJS.ErrnoException).code}`, {
+        cause,
+      });
+    }
+    if (size > MAX_FILE_BYTES) {
+      throw new AuditError(
+        'path-unreadable',
+        `${f.path} is ${size} bytes; workflow files over ${MAX_FILE_BYTES} bytes are not audited`,
+      );
+    }
+    let text: string;
+    try {
+      text = readFileSync(f.absolute, 'utf8');
+    } catch (cause) {
+      throw new AuditError('path-unreadable', `cannot read ${f.path}: ${(cause as NodeJS.ErrnoException).code}`, {
+        cause,
+      });
+    }
+    return { path: f.path, text, ...(f.kind === undefined ? {} : { kind: f.kind }) };
+  });
+}
+
+/** Discover, read and audit. */
+export function auditPaths(root: string, paths: readonly string[], options: AuditOptions = {}): AuditResult {
+  const files = discover(root, paths, options.config?.exclude ?? []);
+  return auditTexts(readInputs(files), options);
+}
+
+/**
+ * Add findings made outside the static rules (the online checks) to a result, under the same configuration:
+ * disabled rules dropped, severities overridden, configuration ignores applied.
+ */
+export function withFindings(result: AuditResult, extra: readonly Finding[], options: AuditOptions = {}): AuditResult {
+  const config = options.config ?? DEFAULT_CONFIG;
+  const now = options.now ?? new Date();
+  const kept = extra
+    .filter((f) => config.rules.get(f.rule)?.enabled !== false)
+    .map((f) => {
+      const severity = config.rules.get(f.rule)?.severity;
+      return severity === undefined ? f : { ...f, severity };
+    });
+  const noExpiredReports = {
+    ...config,
+    ignores: config.ignores.filter((e) => !e.expires || now.toISOString().slice(0, 10) <= e.expires),
+  };
+  const { active, suppressed } = applySuppressions(kept, new Map(), noExpiredReports, now, RULE_IDS);
+  const findings = [...result.findings, ...active].sort(compareFindings);
+  return {
+    ...result,
+    findings,
+    suppressed: [...result.suppressed, ...suppressed].sort(compareFindings),
+    highest: highest(findings.map((f) => f.severity)),
+  };
+}

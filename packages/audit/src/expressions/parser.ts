@@ -1,0 +1,306 @@
+import { type BinaryOp, CONTEXTS, type Expr, FUNCTIONS, type Literal } from './ast.ts';
+
+/**
+ * A parser for GitHub Actions expressions, written from the documented grammar: literals (null, booleans, numbers
+ * including hexadecimal and exponents, single-quoted strings with `''` escapes), contexts, property access with `.name`,
+ * `['name']`, computed `[expr]` and the object filter `.*`/`[*]`, function calls, `!`, comparisons, `==`/`!=`, `&&`
+ * and `||`, and parentheses. Precedence, highest first: `()` `[]` `.`; `!`; `<` `<=` `>` `>=`; `==` `!=`; `&&`; `||`.
+ *
+ * Errors carry the offset where parsing stopped, so a finding can point at the exact column.
+ */
+export class ExpressionSyntaxError extends Error {
+  readonly offset: number;
+
+  constructor(message: string, offset: number) {
+    super(message);
+    this.name = 'ExpressionSyntaxError';
+    this.offset = offset;
+  }
+}
+
+type TokenKind =
+  | 'number'
+  | 'string'
+  | 'ident'
+  | 'keyword'
+  | '('
+  | ')'
+  | '['
+  | ']'
+  | '.'
+  | ','
+  | '*'
+  | '!'
+  | 'op'
+  | 'end';
+
+interface Token {
+  readonly kind: TokenKind;
+  readonly text: string;
+  readonly value?: Literal;
+  readonly start: number;
+  readonly end: number;
+}
+
+const IDENT_START = /[A-Za-z_]/;
+const IDENT_PART = /[A-Za-z0-9_-]/;
+const MAX_DEPTH = 64;
+export const MAX_EXPRESSION_LENGTH = 21_000; // GitHub's own limit on an expression's length
+
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (c === "'") {
+      let value = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) throw new ExpressionSyntaxError('unterminated string literal', start);
+        const ch = text[i] as string;
+        if (ch === "'") {
+          if (text[i + 1] === "'") {
+            value += "'";
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        value += ch;
+        i++;
+      }
+      tokens.push({ kind: 'string', text: text.slice(start, i), value, start, end: i });
+      continue;
+    }
+    const prev = tokens.at(-1);
+    const afterValue = prev !== undefined && ['number', 'string', 'ident', 'keyword', ')', ']'].includes(prev.kind);
+    const nextChar = text[i + 1] ?? '';
+    const startsNumber =
+      /[0-9]/.test(c) ||
+      ((c === '-' || c === '+') && /[0-9.]/.test(nextChar)) ||
+      (c === '.' && /[0-9]/.test(nextChar) && !afterValue && prev?.kind !== '*');
+    if (startsNumber) {
+      const m = /^[-+]?(0x[0-9a-fA-F]+|0o[0-7]+|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)/.exec(text.slice(i));
+      if (m === null) throw new ExpressionSyntaxError(`malformed number`, i);
+      i += m[0].length;
+      if (/[A-Za-z_]/.test(text[i] ?? '')) {
+        throw new ExpressionSyntaxError(`unexpected character '${text[i]}' after number`, i);
+      }
+      tokens.push({ kind: 'number', text: m[0], value: parseNumber(m[0]), start, end: i });
+      continue;
+    }
+    if (IDENT_START.test(c)) {
+      while (i < text.length && IDENT_PART.test(text[i] as string)) i++;
+      const word = text.slice(start, i);
+      const lower = word.toLowerCase();
+      if (lower === 'true' || lower === 'false' || lower === 'null' || lower === 'nan' || lower === 'infinity') {
+        // Keywords are case-sensitive in GitHub's lexer; treat only the exact spellings as literals.
+        if (word === 'true' || word === 'false' || word === 'null' || word === 'NaN' || word === 'Infinity') {
+          const value: Literal =
+            word === 'true' ? true : word === 'false' ? false : word === 'null' ? null : Number(word);
+          tokens.push({ kind: 'keyword', text: word, value, start, end: i });
+          continue;
+        }
+      }
+      tokens.push({ kind: 'ident', text: word, start, end: i });
+      continue;
+    }
+    const two = text.slice(i, i + 2);
+    if (['&&', '||', '==', '!=', '<=', '>='].includes(two)) {
+      tokens.push({ kind: 'op', text: two, start, end: i + 2 });
+      i += 2;
+      continue;
+    }
+    if (c === '<' || c === '>') {
+      tokens.push({ kind: 'op', text: c, start, end: i + 1 });
+      i++;
+      continue;
+    }
+    if ('()[].,*!'.includes(c)) {
+      tokens.push({ kind: c as TokenKind, text: c, start, end: i + 1 });
+      i++;
+      continue;
+    }
+    throw new ExpressionSyntaxError(`unexpected character '${c}'`, i);
+  }
+  tokens.push({ kind: 'end', text: '', start: text.length, end: text.length });
+  return tokens;
+}
+
+function parseNumber(text: string): number {
+  const sign = text.startsWith('-') ? -1 : 1;
+  const body = text.replace(/^[-+]/, '');
+  if (/^0x/i.test(body)) return sign * Number.parseInt(body.slice(2), 16);
+  if (/^0o/i.test(body)) return sign * Number.parseInt(body.slice(2), 8);
+  return sign * Number(body);
+}
+
+const PRECEDENCE: Readonly<Record<string, number>> = {
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+};
+
+/** Parse one expression (the text between `${{` and `}}`, or an `if:` condition). */
+export function parseExpression(text: string): Expr {
+  if (text.length > MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionSyntaxError(`the expression is longer than ${MAX_EXPRESSION_LENGTH} characters`, 0);
+  }
+  const tokens = tokenize(text);
+  let pos = 0;
+  let depth = 0;
+  const peek = (): Token => tokens[pos] as Token;
+  const next = (): Token => tokens[pos++] as Token;
+  const expect = (kind: TokenKind, what: string): Token => {
+    const t = peek();
+    if (t.kind !== kind) throw new ExpressionSyntaxError(`expected ${what}, found ${describe(t)}`, t.start);
+    return next();
+  };
+  const enter = (at: number) => {
+    if (++depth > MAX_DEPTH)
+      throw new ExpressionSyntaxError(`the expression nests deeper than ${MAX_DEPTH} levels`, at);
+  };
+
+  const binary = (minPrec: number): Expr => {
+    let left = unary();
+    for (;;) {
+      const t = peek();
+      if (t.kind !== 'op') return left;
+      const prec = PRECEDENCE[t.text] as number;
+      if (prec < minPrec) return left;
+      next();
+      enter(t.start);
+      const right = binary(prec + 1);
+      depth--;
+      left = { kind: 'binary', op: t.text as BinaryOp, left, right, start: left.start, end: right.end };
+    }
+  };
+
+  const unary = (): Expr => {
+    const t = peek();
+    if (t.kind === '!') {
+      next();
+      enter(t.start);
+      const operand = unary();
+      depth--;
+      return { kind: 'not', operand, start: t.start, end: operand.end };
+    }
+    return postfix(primary());
+  };
+
+  const primary = (): Expr => {
+    const t = next();
+    switch (t.kind) {
+      case 'number':
+      case 'string':
+      case 'keyword':
+        return { kind: 'literal', value: t.value as Literal, start: t.start, end: t.end };
+      case '(': {
+        enter(t.start);
+        const inner = binary(1);
+        depth--;
+        const close = expect(')', "')'");
+        return { ...inner, start: t.start, end: close.end } as Expr;
+      }
+      case 'ident': {
+        if (peek().kind === '(') {
+          next();
+          const name = t.text.toLowerCase();
+          const arity = FUNCTIONS[name];
+          if (arity === undefined) throw new ExpressionSyntaxError(`unknown function '${t.text}'`, t.start);
+          const args: Expr[] = [];
+          if (peek().kind !== ')') {
+            for (;;) {
+              enter(t.start);
+              args.push(binary(1));
+              depth--;
+              if (peek().kind === ',') {
+                next();
+                continue;
+              }
+              break;
+            }
+          }
+          const close = expect(')', "',' or ')'");
+          if (args.length < arity[0] || args.length > arity[1]) {
+            const range = arity[0] === arity[1] ? `${arity[0]}` : `${arity[0]} or more`;
+            throw new ExpressionSyntaxError(
+              `${t.text}() takes ${range} argument${arity[1] === 1 ? '' : 's'}, got ${args.length}`,
+              t.start,
+            );
+          }
+          return { kind: 'call', name, args, start: t.start, end: close.end };
+        }
+        const lower = t.text.toLowerCase();
+        if (!(CONTEXTS as readonly string[]).includes(lower)) {
+          throw new ExpressionSyntaxError(
+            `unknown context '${t.text}' (expected one of ${CONTEXTS.join(', ')})`,
+            t.start,
+          );
+        }
+        return { kind: 'context', name: lower, start: t.start, end: t.end };
+      }
+      default:
+        throw new ExpressionSyntaxError(`expected a value, found ${describe(t)}`, t.start);
+    }
+  };
+
+  const postfix = (base: Expr): Expr => {
+    let node = base;
+    for (;;) {
+      const t = peek();
+      if (t.kind === '.') {
+        next();
+        const name = next();
+        if (name.kind === '*') {
+          node = { kind: 'star', object: node, start: node.start, end: name.end };
+        } else if (name.kind === 'ident' || name.kind === 'keyword') {
+          node = { kind: 'property', object: node, name: name.text, start: node.start, end: name.end };
+        } else {
+          throw new ExpressionSyntaxError(`expected a property name after '.', found ${describe(name)}`, name.start);
+        }
+        continue;
+      }
+      if (t.kind === '[') {
+        next();
+        if (peek().kind === '*') {
+          next();
+          const close = expect(']', "']'");
+          node = { kind: 'star', object: node, start: node.start, end: close.end };
+          continue;
+        }
+        enter(t.start);
+        const index = binary(1);
+        depth--;
+        const close = expect(']', "']'");
+        node =
+          index.kind === 'literal' && typeof index.value === 'string'
+            ? { kind: 'property', object: node, name: index.value, start: node.start, end: close.end }
+            : { kind: 'index', object: node, index, start: node.start, end: close.end };
+        continue;
+      }
+      return node;
+    }
+  };
+
+  const expr = binary(1);
+  const rest = peek();
+  if (rest.kind !== 'end')
+    throw new ExpressionSyntaxError(`unexpected ${describe(rest)} after the expression`, rest.start);
+  return expr;
+}
+
+function describe(t: Token): string {
+  return t.kind === 'end' ? 'the end of the expression' : `'${t.text}'`;
+}

@@ -1,0 +1,205 @@
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  type Scalar,
+  visit,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
+
+/**
+ * A YAML file parsed for auditing: the `yaml` package's Document (every node keeps its source range) plus a line
+ * counter, so any node or offset maps back to a 1-based line and column. Files that are partly invalid still give a
+ * Document: `errors` lists the YAML problems with positions and the rules audit whatever parsed.
+ */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface YamlProblem {
+  readonly message: string;
+  readonly code: string;
+  readonly span: Span;
+}
+
+export interface SourceFile {
+  /** The path as shown to users (relative to the audit root, `/` separators). */
+  readonly path: string;
+  readonly text: string;
+  readonly root: Node | null;
+  readonly errors: readonly YamlProblem[];
+  readonly warnings: readonly YamlProblem[];
+  position(offset: number): Position;
+  /** The source line (without its newline) holding `line` (1-based). */
+  lineText(line: number): string;
+  /** Offset of the first character of a 1-based line. */
+  lineStart(line: number): number;
+  /** Every scalar's value span, to tell comments from `#` inside strings. */
+  readonly scalarSpans: readonly Span[];
+}
+
+const MAX_ALIAS_COUNT = 100;
+const RESOLVED = new WeakMap<object, Node>();
+
+export function parseSource(path: string, text: string): SourceFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+    keepSourceTokens: false,
+  });
+  const errors: YamlProblem[] = doc.errors.map((e) => ({
+    message: cleanMessage(e.message),
+    code: e.code,
+    span: spanOf(e.pos),
+  }));
+  const warnings: YamlProblem[] = doc.warnings.map((e) => ({
+    message: cleanMessage(e.message),
+    code: e.code,
+    span: spanOf(e.pos),
+  }));
+  // GitHub rejects workflows whose aliases expand beyond reason; so do we, instead of looping over a billion laughs.
+  let aliases = 0;
+  const scalarSpans: Span[] = [];
+  visit(doc, {
+    Alias(_key, node) {
+      aliases++;
+      try {
+        const target = node.resolve(doc);
+        if (target) RESOLVED.set(node, target as Node);
+      } catch {
+        // an alias to an unknown anchor is already in doc.errors
+      }
+    },
+    Scalar(_key, node) {
+      if (node.range) scalarSpans.push({ start: node.range[0], end: node.range[1] });
+    },
+  });
+  if (aliases > MAX_ALIAS_COUNT) {
+    errors.push({
+      message: `the document uses ${aliases} aliases; at most ${MAX_ALIAS_COUNT} are audited`,
+      code: 'ALIAS_COUNT',
+      span: { start: 0, end: 0 },
+    });
+  }
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  const position = (offset: number): Position => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    const o = Math.max(0, Math.min(offset, text.length));
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: o - (starts[lo] as number) + 1 };
+  };
+  return {
+    path,
+    text,
+    root: (doc.contents as Node | null) ?? null,
+    errors,
+    warnings,
+    position,
+    lineStart: (line) => starts[Math.max(0, Math.min(line - 1, starts.length - 1))] as number,
+    lineText: (line) => {
+      const start = starts[line - 1];
+      if (start === undefined) return '';
+      const end = starts[line];
+      return text.slice(start, end === undefined ? text.length : end - 1).replace(/\r$/, '');
+    },
+    scalarSpans,
+  };
+}
+
+function spanOf(pos: [number, number] | undefined): Span {
+  return pos === undefined ? { start: 0, end: 0 } : { start: pos[0], end: pos[1] };
+}
+
+function cleanMessage(message: string): string {
+  // yaml appends " at line X, column Y" and a code frame only with prettyErrors; keep the first line only.
+  return (message.split('\n')[0] ?? message).trim();
+}
+
+/** Resolve an alias to the node its anchor names (or pass the node through). */
+export function deref(node: unknown): Node | null {
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) return RESOLVED.get(node) ?? null;
+  return node as Node;
+}
+
+export function asMap(node: unknown): YAMLMap | null {
+  const n = deref(node);
+  return isMap(n) ? (n as YAMLMap) : null;
+}
+
+export function asSeq(node: unknown): YAMLSeq | null {
+  const n = deref(node);
+  return isSeq(n) ? (n as YAMLSeq) : null;
+}
+
+export function asScalar(node: unknown): Scalar | null {
+  const n = deref(node);
+  return isScalar(n) ? (n as Scalar) : null;
+}
+
+/** The pairs of a mapping whose keys are scalars, with the key as a string. */
+export function pairs(map: YAMLMap | null): Array<{ key: string; pair: Pair; keyNode: Scalar; value: Node | null }> {
+  if (map === null) return [];
+  const out: Array<{ key: string; pair: Pair; keyNode: Scalar; value: Node | null }> = [];
+  for (const item of map.items) {
+    if (!isPair(item)) continue;
+    const keyNode = asScalar(item.key);
+    if (keyNode === null) continue;
+    out.push({ key: String(keyNode.value), pair: item as Pair, keyNode, value: deref(item.value) });
+  }
+  return out;
+}
+
+/** The pair with a key in a mapping. */
+export function pairOf(map: YAMLMap | null, key: string): { pair: Pair; keyNode: Scalar; value: Node | null } | null {
+  for (const p of pairs(map)) if (p.key === key) return p;
+  return null;
+}
+
+export function valueAt(map: YAMLMap | null, key: string): Node | null {
+  return pairOf(map, key)?.value ?? null;
+}
+
+/** A scalar's value as a string (numbers and booleans as written), or undefined for collections and nulls. */
+export function scalarString(node: unknown): string | undefined {
+  const s = asScalar(node);
+  if (s === null || s.value === null || s.value === undefined) return undefined;
+  if (typeof s.value === 'string') return s.value;
+  if (typeof s.value === 'number' || typeof s.value === 'boolean' || typeof s.value === 'bigint') {
+    return typeof s.source === 'string' ? s.source : String(s.value);
+  }
+  return undefined;
+}
+
+/** The span of a node: [start, value end). */
+export function spanOfNode(node: Node | null | undefined, fallback: Span = { start: 0, end: 0 }): Span {
+  const range = node?.range;
+  if (!range) return fallback;
+  return { start: range[0], end: range[1] };
+}
+
+export function keySpan(pair: { keyNode: Scalar }): Span {
+  return spanOfNode(pair.keyNode);
+}
