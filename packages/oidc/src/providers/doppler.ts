@@ -65,9 +65,10 @@ export async function dopplerLogin(
     throw unavailable('Doppler', dopplerMessages(response), response.attempts, deadlineMs);
   }
   const said = dopplerMessages(response);
-  const fix = /identity/i.test(said)
-    ? ` Check input 'doppler-identity' (${req.identity}).`
-    : ` The identity's claim rules refused this token: its sub is '${facts.sub}' and its aud '${facts.aud}'; the identity's audience rule must equal the aud, and its subject rule must match the sub.`;
+  const fix =
+    response.status === 404 || /identity not found/i.test(said)
+      ? ` Check input 'doppler-identity' (${req.identity}).`
+      : ` The identity's claim rules refused this token: its sub is '${facts.sub}' and its aud '${facts.aud}'; the identity's audience rule must equal the aud, and its subject rule must match the sub.`;
   throw new OidcError('exchange-denied', `Doppler refused the OIDC login: ${said}.${fix}`);
 }
 
