@@ -220,23 +220,32 @@ export const ACTIONS: readonly ActionKnowledge[] = [
   {
     uses: 'github/codeql-action/init',
     title: 'initialise CodeQL',
-    needs: [],
-    may: ['actions', 'contents', 'packages', 'security-events'],
+    needs: [
+      { scope: 'actions', level: 'read', why: 'reads the workflow run (private repositories)' },
+      { scope: 'contents', level: 'read', why: 'reads the repository (private repositories)' },
+    ],
+    may: ['packages'],
     roles: [],
   },
   { uses: 'github/codeql-action/autobuild', title: 'build for CodeQL', needs: [], roles: [] },
   {
     uses: 'github/codeql-action/analyze',
     title: 'analyse with CodeQL and upload results',
-    needs: [{ scope: 'security-events', level: 'write', why: 'uploads the results to code scanning' }],
-    may: ['actions', 'contents'],
+    needs: [
+      { scope: 'security-events', level: 'write', why: 'uploads the results to code scanning' },
+      { scope: 'actions', level: 'read', why: 'reads the workflow run (private repositories)' },
+      { scope: 'contents', level: 'read', why: 'reads the repository (private repositories)' },
+    ],
     roles: [{ role: 'scan' }],
   },
   {
     uses: 'github/codeql-action/upload-sarif',
     title: 'upload SARIF to code scanning',
-    needs: [{ scope: 'security-events', level: 'write', why: 'uploads the SARIF file to code scanning' }],
-    may: ['actions', 'contents'],
+    needs: [
+      { scope: 'security-events', level: 'write', why: 'uploads the SARIF file to code scanning' },
+      { scope: 'actions', level: 'read', why: 'reads the workflow run (private repositories)' },
+      { scope: 'contents', level: 'read', why: 'reads the repository (private repositories)' },
+    ],
     roles: [],
   },
   {
