@@ -53,3 +53,7 @@ export class OidcError extends AirlockError<OidcErrorCode> {
     super(code, message, options);
   }
 }
+
+export function isOidcError(value: unknown): value is OidcError {
+  return value instanceof OidcError;
+}

@@ -18,7 +18,7 @@ export {
   subjectMatches,
 } from './claims.ts';
 export { checkEnvName } from './env-names.ts';
-export { OidcError, type OidcErrorCode } from './errors.ts';
+export { isOidcError, OidcError, type OidcErrorCode } from './errors.ts';
 export {
   type ExchangeDeps,
   type ExchangedSecret,
