@@ -20,7 +20,7 @@ import { type LoopbackServer, listen, sendJson } from './net.ts';
  * leaves out:
  *
  * - Fulcio verifies the OIDC token (signature against the issuer's JWKS, issuer, audience `sigstore`, expiry on the
- *   instance's clock) and the proof of possession (the key's signature over the token's subject), then issues a
+ *   real clock unless `tokenClock` is given) and the proof of possession (the key's signature over the token's subject), then issues a
  *   certificate the way Fulcio does for GitHub Actions tokens: SAN `https://github.com/<job_workflow_ref>` and the
  *   GitHub extensions (issuer, source repository, ref, digest, signer workflow, runner environment, trigger, run
  *   invocation, visibility…).
@@ -46,6 +46,8 @@ export interface LoopbackSigstoreOptions {
   readonly audience?: string;
   /** The fixed clock of all services; defaults to the next whole second plus one. */
   readonly now?: Date;
+  /** The clock tokens are checked against (default: the real clock). */
+  readonly tokenClock?: () => Date;
   /** Issue certificates as if Fulcio's clock were this many seconds off (negative: certificates already expired). */
   readonly fulcioClockOffsetSeconds?: number;
   /** Include the TSA (default true) and the CT log (default true) in the trusted root. */
@@ -345,7 +347,8 @@ export class LoopbackSigstore {
       const { payload } = await jwtVerify(token, createLocalJWKSet(issuer.jwks()), {
         issuer: issuer.issuer,
         audience: this.#options.audience ?? 'sigstore',
-        currentDate: this.now,
+        // Tokens are checked on the real clock, as Fulcio does; only certificates and log entries use the fixed one.
+        currentDate: (this.#options.tokenClock ?? (() => new Date()))(),
         clockTolerance: 60,
       });
       claims = payload as Record<string, unknown>;
