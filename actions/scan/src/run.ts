@@ -110,7 +110,11 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
   const cacheRoot = io.runnerTemp ?? undefined;
   const source: AdvisorySourceOptions =
     inputs.offlineDb !== undefined
-      ? { kind: 'offline', dir: resolve(io.workspace, inputs.offlineDb) }
+      ? {
+          kind: 'offline',
+          dir: resolve(io.workspace, inputs.offlineDb),
+          ...(cacheRoot === undefined ? {} : { indexDir: join(cacheRoot, 'airlock', 'osv-index') }),
+        }
       : {
           kind: 'online',
           http: io.http({ retry: { maxAttempts: 4, deadlineMs: 120_000 } }),
@@ -144,13 +148,20 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
     });
   }
   let annotated = 0;
+  let reported = 0;
   for (const { finding: f, disposition } of report.policy.decisions) {
+    if (disposition.kind === 'report') reported++;
+    if (disposition.kind !== 'fail') continue;
     const text = `${f.package.name}@${f.package.version}: ${f.id} (${f.severity.level}${f.severity.score === undefined ? '' : ` ${f.severity.score}`})${f.advisories[0]?.summary ? ` ${f.advisories[0].summary}` : ''}`;
-    if (disposition.kind === 'fail' && annotated++ < 50) {
+    // GitHub shows only the first annotations of a step: the rest go to the log, all of them to the summary and SARIF.
+    if (annotated++ < 50)
       io.log.error(text, { file: f.package.source.path, startLine: f.package.source.line, title: f.id });
-    } else if (disposition.kind !== 'ignored') {
-      io.log.info(`${text} — reported, not failing: ${disposition.kind === 'report' ? disposition.why : ''}`);
-    }
+    else io.log.info(`${text} (${f.package.source.path}:${f.package.source.line})`);
+  }
+  if (reported > 0) {
+    io.log.info(
+      `${reported} finding(s) below the policy's threshold or outside its scopes are listed in the job summary and the SARIF report`,
+    );
   }
   for (const v of report.policy.licenseViolations) {
     io.log.error(`${v.package.name}@${v.package.version}: ${v.reason}`, {

@@ -22,7 +22,7 @@ import { groupSeverity, LEVEL_RANK, type SeverityLevel } from './severity/index.
 import { versionScheme } from './versions/index.ts';
 
 export type AdvisorySourceOptions =
-  | { readonly kind: 'offline'; readonly dir: string }
+  | { readonly kind: 'offline'; readonly dir: string; readonly indexDir?: string }
   | {
       readonly kind: 'online';
       readonly http: HttpClient;
@@ -157,9 +157,14 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const index: AdvisoryIndex = await time('advisories', async () => {
     const wanted = basePackages === undefined ? packages : [...packages, ...basePackages];
     if (options.source.kind === 'offline') {
-      const db = new OfflineDb({ dir: options.source.dir }).load(wanted);
+      const db = new OfflineDb({
+        dir: options.source.dir,
+        ...(options.source.indexDir === undefined ? {} : { indexDir: options.source.indexDir }),
+      }).load(wanted);
       for (const l of db.loads) {
-        log.debug(`${l.ecosystem}/all.zip: ${l.entries} advisories, ${l.parsed} parsed, ${l.ms.toFixed(0)} ms`);
+        log.debug(
+          `${l.ecosystem}/all.zip: ${l.entries} advisories, ${l.inflated} read${l.indexed ? ' (name index)' : ''}, ${l.parsed} parsed, ${l.ms.toFixed(0)} ms`,
+        );
       }
       return db;
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -151,6 +151,26 @@ describe('offline database', () => {
     expect(() => new OfflineDb({ dir }).load([{ ecosystem: 'npm', name: 'lodash' }])).toThrow(
       /npm\/all.zip: X.json: not valid JSON/,
     );
+  });
+});
+
+describe('name index of an export', () => {
+  it('lets a later load inflate only the entries naming scanned packages, with the same result', () => {
+    const dir = writeDb({
+      npm: Array.from({ length: 50 }, (_, i) => advisory(`GHSA-${String(i).padStart(4, '0')}-aaaa-aaaa`, 'npm', `pkg-${i % 10}`, [{ introduced: '0' }])),
+    });
+    const indexDir = join(mkdtempSync(join(tmpdir(), 'airlock-index-')), 'idx');
+    const want = [{ ecosystem: 'npm' as const, name: 'pkg-3' }];
+    const cold = new OfflineDb({ dir, indexDir }).load(want);
+    expect(cold.loads[0]).toMatchObject({ entries: 50, inflated: 50, parsed: 5, indexed: false });
+    const [file] = readdirSync(indexDir);
+    expect(statSync(join(indexDir, file as string)).mode & 0o777).toBe(0o600);
+    const warm = new OfflineDb({ dir, indexDir }).load(want);
+    expect(warm.loads[0]).toMatchObject({ entries: 50, inflated: 5, parsed: 5, indexed: true });
+    expect(warm.lookup('npm', 'pkg-3').map((a) => a.id)).toEqual(cold.lookup('npm', 'pkg-3').map((a) => a.id));
+    // a damaged index is ignored (and the archive read in full), never trusted
+    writeFileSync(join(indexDir, file as string), '{"format":1,"digest":"x","entries":{}}');
+    expect(new OfflineDb({ dir, indexDir }).load(want).loads[0]).toMatchObject({ inflated: 50, indexed: false });
   });
 });
 

@@ -47,6 +47,11 @@ export const scanCommand: Command = {
       value: 'DIR',
       description: 'OSV exports (DIR/<Ecosystem>/all.zip) instead of the OSV API.',
     },
+    'index-dir': {
+      type: 'string',
+      value: 'DIR',
+      description: 'Keep name indexes of the offline exports here, so later scans read only relevant advisories.',
+    },
     'osv-api-url': { type: 'string', value: 'URL', description: 'The OSV API (default https://api.osv.dev).' },
     'fail-on': {
       type: 'string',
@@ -123,7 +128,11 @@ export const scanCommand: Command = {
       paths: positionals.length === 0 ? ['.'] : [...positionals],
       source:
         offline !== undefined
-          ? { kind: 'offline', dir: resolve(cwd, offline) }
+          ? {
+              kind: 'offline',
+              dir: resolve(cwd, offline),
+              ...(option('index-dir') === undefined ? {} : { indexDir: resolve(cwd, option('index-dir') as string) }),
+            }
           : {
               kind: 'online',
               http: new HttpClient({

@@ -34,10 +34,13 @@ type Cmp = (a: string, b: string) => number;
 const eventVersion = (e: OsvEvent): string =>
   'introduced' in e ? e.introduced : 'fixed' in e ? e.fixed : 'last_affected' in e ? e.last_affected : e.limit;
 
-/** Whether `version` lies in a SEMVER or ECOSYSTEM range. Throws when a version cannot be ordered. */
-export function inRange(version: string, events: readonly OsvEvent[], cmp: Cmp): boolean {
-  const limits = events.filter((e) => 'limit' in e).map(eventVersion);
-  if (limits.length > 0 && !limits.some((limit) => limit === '*' || cmp(version, limit) < 0)) return false;
+/** Sorted events per range and comparator: a range is evaluated for many packages, its events sorted once. */
+const sortedCache = new WeakMap<readonly OsvEvent[], Map<Cmp, Array<{ e: OsvEvent; v: string }>>>();
+
+function sortedEvents(events: readonly OsvEvent[], cmp: Cmp): Array<{ e: OsvEvent; v: string }> {
+  let byCmp = sortedCache.get(events);
+  const cached = byCmp?.get(cmp);
+  if (cached !== undefined) return cached;
   const ordered = events
     .filter((e) => !('limit' in e))
     .map((e, i) => ({ e, i, v: eventVersion(e) }))
@@ -46,9 +49,22 @@ export function inRange(version: string, events: readonly OsvEvent[], cmp: Cmp):
       const zeroB = 'introduced' in b.e && b.v === '0';
       if (zeroA || zeroB) return zeroA && zeroB ? a.i - b.i : zeroA ? -1 : 1;
       return cmp(a.v, b.v) || a.i - b.i;
-    });
+    })
+    .map(({ e, v }) => ({ e, v }));
+  if (byCmp === undefined) {
+    byCmp = new Map();
+    sortedCache.set(events, byCmp);
+  }
+  byCmp.set(cmp, ordered);
+  return ordered;
+}
+
+/** Whether `version` lies in a SEMVER or ECOSYSTEM range. Throws when a version cannot be ordered. */
+export function inRange(version: string, events: readonly OsvEvent[], cmp: Cmp): boolean {
+  const limits = events.filter((e) => 'limit' in e).map(eventVersion);
+  if (limits.length > 0 && !limits.some((limit) => limit === '*' || cmp(version, limit) < 0)) return false;
   let affected = false;
-  for (const { e, v } of ordered) {
+  for (const { e, v } of sortedEvents(events, cmp)) {
     if ('introduced' in e) {
       if (v === '0' || cmp(version, v) >= 0) affected = true;
     } else if ('fixed' in e) {
@@ -58,6 +74,16 @@ export function inRange(version: string, events: readonly OsvEvent[], cmp: Cmp):
     }
   }
   return affected;
+}
+
+const comparators = new WeakMap<VersionScheme, Cmp>();
+function comparator(scheme: VersionScheme): Cmp {
+  let cmp = comparators.get(scheme);
+  if (cmp === undefined) {
+    cmp = (a, b) => scheme.compare(a, b);
+    comparators.set(scheme, cmp);
+  }
+  return cmp;
 }
 
 function sameVersion(a: string, b: string, scheme: VersionScheme | undefined, ecosystem: Ecosystem): boolean {
@@ -99,7 +125,7 @@ function evaluateRange(range: OsvRange, target: MatchTarget, scheme: VersionSche
     };
   }
   try {
-    return inRange(target.version, range.events, (a, b) => order.compare(a, b))
+    return inRange(target.version, range.events, comparator(order))
       ? { kind: 'affected', via: range.type }
       : { kind: 'not-affected' };
   } catch (error) {

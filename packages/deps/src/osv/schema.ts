@@ -115,66 +115,92 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
 }
 
-function severities(c: Checker, value: unknown, path: string): OsvSeverity[] {
-  return c.array(value, path).map((item, i) => {
-    const o = c.object(item, `${path}[${i}]`);
-    return { type: c.string(o.type, `${path}[${i}].type`), score: c.string(o.score, `${path}[${i}].score`) };
+// The validators check the parsed JSON in place and fill in empty lists for absent ones, rather than copying it:
+// loading an export validates tens of thousands of advisories, and copies would double the garbage.
+
+function list(o: Obj, key: string, c: Checker, path: string): unknown[] {
+  const value = o[key];
+  if (value === undefined || value === null) {
+    const empty: unknown[] = [];
+    o[key] = empty;
+    return empty;
+  }
+  if (!Array.isArray(value)) c.fail(path, `expected a list, found ${describe(value)}`);
+  return value;
+}
+
+function optional(o: Obj, key: string, c: Checker, path: string): void {
+  const value = o[key];
+  if (value === null) delete o[key];
+  else if (value !== undefined && typeof value !== 'string')
+    c.fail(path, `expected a string, found ${describe(value)}`);
+}
+
+function record(o: Obj, key: string, c: Checker, path: string): void {
+  const value = o[key];
+  if (value === null) delete o[key];
+  else if (value !== undefined) c.object(value, path);
+}
+
+function severities(c: Checker, o: Obj, path: string): void {
+  list(o, 'severity', c, path).forEach((item, i) => {
+    const s = c.object(item, `${path}[${i}]`);
+    c.string(s.type, `${path}[${i}].type`);
+    c.string(s.score, `${path}[${i}].score`);
   });
 }
 
-function events(c: Checker, value: unknown, path: string): OsvEvent[] {
-  const list = c.array(value, path);
-  if (list.length === 0) c.fail(path, 'a range needs at least one event');
-  return list.map((item, i) => {
-    const o = c.object(item, `${path}[${i}]`);
-    const keys = Object.keys(o).filter((k) => EVENT_KEYS.has(k));
-    if (keys.length !== 1) {
-      c.fail(`${path}[${i}]`, 'an event has exactly one of introduced, fixed, last_affected, limit');
+function strings(c: Checker, o: Obj, key: string, path: string): void {
+  list(o, key, c, path).forEach((item, i) => {
+    c.string(item, `${path}[${i}]`);
+  });
+}
+
+function events(c: Checker, o: Obj, path: string): void {
+  const items = list(o, 'events', c, path);
+  if (items.length === 0) c.fail(path, 'a range needs at least one event');
+  items.forEach((item, i) => {
+    const e = c.object(item, `${path}[${i}]`);
+    let found: string | undefined;
+    let count = 0;
+    for (const key in e) {
+      if (EVENT_KEYS.has(key)) {
+        found = key;
+        count++;
+      }
     }
-    const key = keys[0] as 'introduced' | 'fixed' | 'last_affected' | 'limit';
-    const version = c.string(o[key], `${path}[${i}].${key}`);
-    if (version === '') c.fail(`${path}[${i}].${key}`, 'the version is empty');
-    return { [key]: version } as OsvEvent;
+    if (count !== 1) c.fail(`${path}[${i}]`, 'an event has exactly one of introduced, fixed, last_affected, limit');
+    const version = c.string(e[found as string], `${path}[${i}].${found}`);
+    if (version === '') c.fail(`${path}[${i}].${found}`, 'the version is empty');
   });
 }
 
-function ranges(c: Checker, value: unknown, path: string): OsvRange[] {
-  return c.array(value, path).map((item, i) => {
+function ranges(c: Checker, o: Obj, path: string): void {
+  list(o, 'ranges', c, path).forEach((item, i) => {
     const p = `${path}[${i}]`;
-    const o = c.object(item, p);
-    const type = c.string(o.type, `${p}.type`);
+    const r = c.object(item, p);
+    const type = c.string(r.type, `${p}.type`);
     if (!RANGE_TYPES.has(type)) c.fail(`${p}.type`, `unknown range type '${type}' (expected SEMVER, ECOSYSTEM or GIT)`);
-    const repo = c.optionalString(o.repo, `${p}.repo`);
-    return {
-      type: type as OsvRangeType,
-      ...(repo === undefined ? {} : { repo }),
-      events: events(c, o.events, `${p}.events`),
-    };
+    optional(r, 'repo', c, `${p}.repo`);
+    events(c, r, `${p}.events`);
   });
 }
 
-function affected(c: Checker, value: unknown, path: string): OsvAffected[] {
-  return c.array(value, path).map((item, i) => {
+function affected(c: Checker, o: Obj, path: string): void {
+  list(o, 'affected', c, path).forEach((item, i) => {
     const p = `${path}[${i}]`;
-    const o = c.object(item, p);
-    let pkg: OsvPackageRef | undefined;
-    if (o.package !== undefined && o.package !== null) {
-      const po = c.object(o.package, `${p}.package`);
-      const purl = c.optionalString(po.purl, `${p}.package.purl`);
-      pkg = {
-        ecosystem: c.string(po.ecosystem, `${p}.package.ecosystem`),
-        name: c.string(po.name, `${p}.package.name`),
-        ...(purl === undefined ? {} : { purl }),
-      };
+    const a = c.object(item, p);
+    if (a.package === null) delete a.package;
+    if (a.package !== undefined) {
+      const pkg = c.object(a.package, `${p}.package`);
+      c.string(pkg.ecosystem, `${p}.package.ecosystem`);
+      c.string(pkg.name, `${p}.package.name`);
+      optional(pkg, 'purl', c, `${p}.package.purl`);
     }
-    const dbs = c.record(o.database_specific, `${p}.database_specific`);
-    return {
-      ...(pkg === undefined ? {} : { package: pkg }),
-      ranges: ranges(c, o.ranges, `${p}.ranges`),
-      versions: c.strings(o.versions, `${p}.versions`),
-      severity: severities(c, o.severity, `${p}.severity`),
-      ...(dbs === undefined ? {} : { database_specific: dbs }),
-    };
+    ranges(c, a, `${p}.ranges`);
+    strings(c, a, 'versions', `${p}.versions`);
+    severities(c, a, `${p}.severity`);
+    record(a, 'database_specific', c, `${p}.database_specific`);
   });
 }
 
@@ -187,29 +213,19 @@ export function parseAdvisory(value: unknown, where: string): Advisory {
   const o = c.object(value, '$');
   const id = c.string(o.id, '$.id');
   if (!ID_PATTERN.test(id)) c.fail('$.id', `'${id.slice(0, 60)}' is not an OSV id`);
-  const modified = c.string(o.modified, '$.modified');
-  const published = c.optionalString(o.published, '$.published');
-  const withdrawn = c.optionalString(o.withdrawn, '$.withdrawn');
-  const summary = c.optionalString(o.summary, '$.summary');
-  const details = c.optionalString(o.details, '$.details');
-  const dbs = c.record(o.database_specific, '$.database_specific');
-  return {
-    id,
-    modified,
-    ...(published === undefined ? {} : { published }),
-    ...(withdrawn === undefined ? {} : { withdrawn }),
-    aliases: c.strings(o.aliases, '$.aliases'),
-    related: c.strings(o.related, '$.related'),
-    ...(summary === undefined ? {} : { summary }),
-    ...(details === undefined ? {} : { details }),
-    severity: severities(c, o.severity, '$.severity'),
-    affected: affected(c, o.affected, '$.affected'),
-    references: c.array(o.references, '$.references').flatMap((item, i) => {
-      const r = c.object(item, `$.references[${i}]`);
-      return [{ type: c.string(r.type, `$.references[${i}].type`), url: c.string(r.url, `$.references[${i}].url`) }];
-    }),
-    ...(dbs === undefined ? {} : { database_specific: dbs }),
-  };
+  c.string(o.modified, '$.modified');
+  for (const key of ['published', 'withdrawn', 'summary', 'details']) optional(o, key, c, `$.${key}`);
+  strings(c, o, 'aliases', '$.aliases');
+  strings(c, o, 'related', '$.related');
+  severities(c, o, '$.severity');
+  affected(c, o, '$.affected');
+  list(o, 'references', c, '$.references').forEach((item, i) => {
+    const r = c.object(item, `$.references[${i}]`);
+    c.string(r.type, `$.references[${i}].type`);
+    c.string(r.url, `$.references[${i}].url`);
+  });
+  record(o, 'database_specific', c, '$.database_specific');
+  return o as unknown as Advisory;
 }
 
 /** Parse advisory JSON text; a syntax error names the origin. */

@@ -10,6 +10,7 @@
  * - inconsistent headers: local headers that disagree with the central directory, entries outside the file,
  *   overlapping entries, unknown compression methods, encryption.
  */
+import { createHash } from 'node:crypto';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DepsError } from '../model.ts';
 
@@ -54,6 +55,8 @@ export class ZipReader {
   readonly #label: string;
   readonly #limits: Required<ZipLimits>;
   readonly entries: readonly ZipEntry[];
+  /** sha256 of the central directory (names, sizes and CRC-32 of every entry): identifies the archive's content. */
+  directoryDigest = '';
 
   constructor(buf: Buffer, label: string, limits: ZipLimits = {}) {
     this.#buf = buf;
@@ -110,6 +113,9 @@ export class ZipReader {
       this.#fail(`${count} entries, more than the limit of ${this.#limits.maxEntries}`);
     }
     if (start + size > buf.length) this.#fail('the central directory lies outside the file');
+    this.directoryDigest = createHash('sha256')
+      .update(buf.subarray(start, start + size))
+      .digest('hex');
     const entries: ZipEntry[] = [];
     let total = 0;
     let at = start;
