@@ -40,7 +40,7 @@ if (mode === 'reference') {
 } else {
   const report = await scan({
     root,
-    source: { kind: 'offline', dir: db },
+    source: { kind: 'offline', dir: db, ...(indexDir === undefined ? {} : { indexDir }) },
     policy: { ...DEFAULT_POLICY, failOn: 'none' },
   });
   const ms = performance.now() - started;

@@ -157,7 +157,9 @@ describe('offline database', () => {
 describe('name index of an export', () => {
   it('lets a later load inflate only the entries naming scanned packages, with the same result', () => {
     const dir = writeDb({
-      npm: Array.from({ length: 50 }, (_, i) => advisory(`GHSA-${String(i).padStart(4, '0')}-aaaa-aaaa`, 'npm', `pkg-${i % 10}`, [{ introduced: '0' }])),
+      npm: Array.from({ length: 50 }, (_, i) =>
+        advisory(`GHSA-${String(i).padStart(4, '0')}-aaaa-aaaa`, 'npm', `pkg-${i % 10}`, [{ introduced: '0' }]),
+      ),
     });
     const indexDir = join(mkdtempSync(join(tmpdir(), 'airlock-index-')), 'idx');
     const want = [{ ecosystem: 'npm' as const, name: 'pkg-3' }];
