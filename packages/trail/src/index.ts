@@ -4,6 +4,7 @@
  */
 
 export { flattenFacts, renderHtml, renderTable, type TimelineEntry, timeline } from './show.ts';
+export { sigstoreStatementVerifier } from './sigstore.ts';
 export {
   buildTrailStatement,
   recordedSubjects,
@@ -19,6 +20,7 @@ export {
   type TrailFailureCode,
   type TrailVerification,
   TrailVerifyError,
+  type TrailVerifyErrorCode,
   type VerifiedStatement,
   type VerifyTrailOptions,
   verifyTrail,

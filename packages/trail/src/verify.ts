@@ -66,7 +66,10 @@ export interface VerifyTrailOptions {
   readonly log?: string;
 }
 
-export class TrailVerifyError extends AirlockError<'trail-verify-usage'> {}
+export type TrailVerifyErrorCode = 'trail-verify-usage' | 'trail-unreadable' | 'trail-broken' | 'trail-not-verified';
+
+/** A trail that cannot be sealed or does not verify: the user's (or an attacker's) problem, never a bug. */
+export class TrailVerifyError extends AirlockError<TrailVerifyErrorCode> {}
 
 export async function verifyTrail(options: VerifyTrailOptions): Promise<TrailVerification> {
   const checks: Array<{ check: TrailCheck; ok: boolean; detail: string }> = [];
@@ -154,7 +157,7 @@ export async function verifyTrail(options: VerifyTrailOptions): Promise<TrailVer
         'the job log has no airlock-trail witness lines: is it the log of this job?',
       );
     }
-    const problem = checkWitnesses(records, hashes, witnesses);
+    const problem = checkWitnesses(records, hashes, witnesses, { sealed: options.bundle !== undefined });
     if (problem !== undefined) return fail('witness', problem.code, problem.message, problem.seq);
     checks.push({
       check: 'witness',

@@ -34,13 +34,18 @@ export interface WitnessFailure {
 
 /**
  * Compare the records of a verified chain with the witnesses in a job log. Every record must have a witness with its
- * hash; no seq may be witnessed with two different hashes; and the log must not witness records the trail no longer
- * has (a truncated trail).
+ * hash, and no seq may be witnessed with two different hashes.
+ *
+ * Witnesses beyond the last record mean the trail lost its end — unless the trail is a sealed copy
+ * (`sealed: true`): the job went on appending after the seal (the seal's own record first), so later witnesses are
+ * expected. A trail truncated before it was sealed still fails: the records appended afterwards reuse the removed
+ * sequence numbers, and the log then witnesses those numbers with two different hashes.
  */
 export function checkWitnesses(
   records: readonly TrailRecord[],
   hashes: readonly string[],
   witnesses: readonly Witness[],
+  options: { readonly sealed?: boolean } = {},
 ): WitnessFailure | undefined {
   const bySeq = new Map<number, Witness[]>();
   for (const w of witnesses) bySeq.set(w.seq, [...(bySeq.get(w.seq) ?? []), w]);
@@ -73,7 +78,7 @@ export function checkWitnesses(
     }
   }
   const extra = [...bySeq.keys()].filter((seq) => seq > records.length).sort((a, b) => a - b)[0];
-  if (extra !== undefined) {
+  if (extra !== undefined && !options.sealed) {
     return {
       code: 'witness-extra',
       seq: extra,

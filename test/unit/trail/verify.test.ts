@@ -181,6 +181,33 @@ describe('verifyTrail', () => {
     expect(parseWitnesses('x airlock-trail seq=1 sha256=abc')).toEqual([]); // not a full hash
   });
 
+  it('accepts witnesses after the end of a sealed copy, but catches a trail truncated before the seal', async () => {
+    const { text: t, log: l } = makeTrail(5);
+    const sealedCopy = `${t.trimEnd().split('\n').slice(0, 3).join('\n')}\n`;
+    const ok = await verifyTrail({
+      trailText: sealedCopy,
+      trailName: 's',
+      bundle: seal(sealedCopy),
+      policy: POLICY,
+      verifyStatement: stubVerifier,
+      log: l,
+    });
+    expect(ok.ok).toBe(true);
+    // truncated to 3 records before sealing: the seal's own record takes seq 4 again, with another hash
+    const sealRecord = makeTrail(4, 'seal-record')
+      .log.split('\n')
+      .find((x) => x.includes('seq=4 ')) as string;
+    const conflict = await verifyTrail({
+      trailText: sealedCopy,
+      trailName: 's',
+      bundle: seal(sealedCopy),
+      policy: POLICY,
+      verifyStatement: stubVerifier,
+      log: `${l}\n${sealRecord}`,
+    });
+    expect(conflict.failure).toMatchObject({ code: 'witness-conflict', seq: 4 });
+  });
+
   it('detects any random mutation of the file (property)', async () => {
     const lines = text.trimEnd().split('\n');
     await fc.assert(

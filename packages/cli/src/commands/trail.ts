@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InputError, verifyChain } from '@airlock/core';
-import { renderHtml, renderTable, timeline, verifyTrail } from '@airlock/trail';
+import { embeddedPublicGoodRoot, parseTrustedRoot } from '@airlock/signing';
+import { renderHtml, renderTable, sigstoreStatementVerifier, timeline, verifyTrail } from '@airlock/trail';
 import { type Command, EXIT } from '../cli.ts';
 
 function readInput(cwd: string, file: string, what: string): string {
@@ -16,16 +17,29 @@ function readInput(cwd: string, file: string, what: string): string {
 }
 
 /**
- * `airlock trail verify TRAIL [--log JOBLOG]`: the hash chain of a trail file (docs/trail-format.md) and, with a job
- * log, its witness lines.
+ * `airlock trail verify TRAIL [--bundle B --certificate-identity I --certificate-oidc-issuer U [--trusted-root R]]
+ * [--log JOBLOG]`: the hash chain of a trail file (docs/trail-format.md), the seal's signature and statement, and the
+ * witness lines of the job log.
  */
 export const trailVerify: Command = {
   path: ['trail', 'verify'],
-  summary: 'Verify a trail: an unbroken hash chain, and every record witnessed in the job log.',
+  summary: 'Verify a trail: hash chain, Sigstore seal with the signer identity, and witness lines in the job log.',
   args: 'TRAIL',
   description:
-    'Exits 0 only when every record is well formed, numbered from 1 without gaps and chained to the one before by its sha256, and (with --log) every record has a matching witness line in the job log and no witness is missing from the trail; otherwise exits 1 naming the first bad record and why.',
+    'Exits 0 only when every record is well formed, numbered from 1 without gaps and chained to the one before by its sha256; with --bundle, when the seal verifies with exactly the stated identity and issuer against the trusted root and signs this very file and its records; and with --log, when every record has a matching witness line in the job log. Otherwise exits 1 naming the first bad record and why.',
   options: {
+    bundle: { type: 'string', value: 'FILE', description: "The seal's Sigstore bundle (trail.sigstore.json)." },
+    'certificate-identity': {
+      type: 'string',
+      value: 'URI',
+      description: 'The exact identity that must have signed the seal.',
+    },
+    'certificate-oidc-issuer': { type: 'string', value: 'URL', description: 'The exact OIDC issuer of that identity.' },
+    'trusted-root': {
+      type: 'string',
+      value: 'FILE',
+      description: 'Sigstore trusted_root.json (default: the production public-good root shipped with Airlock).',
+    },
     log: {
       type: 'string',
       value: 'JOBLOG',
@@ -39,7 +53,33 @@ export const trailVerify: Command = {
     const file = positionals[0] as string;
     const trailText = readInput(io.cwd, file, 'trail file');
     const log = typeof values.log === 'string' ? readInput(io.cwd, values.log, 'job log') : undefined;
-    const result = await verifyTrail({ trailText, trailName: file, ...(log === undefined ? {} : { log }) });
+    const bundleFile = typeof values.bundle === 'string' ? values.bundle : undefined;
+    const identity = values['certificate-identity'];
+    const issuer = values['certificate-oidc-issuer'];
+    if (bundleFile !== undefined && (typeof identity !== 'string' || typeof issuer !== 'string')) {
+      throw new InputError(
+        'input-missing',
+        "option '--bundle' needs '--certificate-identity' and '--certificate-oidc-issuer': a signature proves nothing without the identity it must come from",
+      );
+    }
+    const rootFile = values['trusted-root'];
+    const result = await verifyTrail({
+      trailText,
+      trailName: file,
+      ...(log === undefined ? {} : { log }),
+      ...(bundleFile === undefined
+        ? {}
+        : {
+            bundle: readInput(io.cwd, bundleFile, 'bundle'),
+            policy: { identity: identity as string, issuer: issuer as string },
+            verifyStatement: sigstoreStatementVerifier(
+              typeof rootFile === 'string'
+                ? parseTrustedRoot(readInput(io.cwd, rootFile, 'trusted root'), rootFile)
+                : embeddedPublicGoodRoot(),
+              bundleFile,
+            ),
+          }),
+    });
     if (format === 'json') {
       out(
         JSON.stringify(
@@ -47,6 +87,7 @@ export const trailVerify: Command = {
             ok: result.ok,
             records: result.records.length,
             head: result.hashes.at(-1) ?? null,
+            signer: result.signer ?? null,
             checks: result.checks,
             failure: result.failure ?? null,
           },
