@@ -64,6 +64,7 @@ interface Range {
   start: number;
   end: number;
   readonly rule: string;
+  readonly priority: number;
 }
 
 interface Window {
@@ -306,7 +307,7 @@ export class RedactionStream {
     const a = this.#a;
     const index = (state & STATE_MASK) / a.width;
     const literal = a.literalLength[index] as number;
-    if (literal > 0) this.#ranges.push({ start: end - literal, end, rule: REGISTERED_RULE });
+    if (literal > 0) this.#ranges.push({ start: end - literal, end, rule: REGISTERED_RULE, priority: 1 });
     const last = a.keywordStart[index + 1] as number;
     for (let k = a.keywordStart[index] as number; k < last; k++) {
       const kwLength = a.keywordLengths[k] as number;
@@ -380,7 +381,12 @@ export class RedactionStream {
       if (s < 0) continue;
       const secret = text.slice(s, m.end(g));
       if (acceptSecret(spec, secret)) {
-        this.#ranges.push({ start: w.kwStart + s, end: w.kwStart + m.end(g), rule: spec.id });
+        this.#ranges.push({
+          start: w.kwStart + s,
+          end: w.kwStart + m.end(g),
+          rule: spec.id,
+          priority: spec.priority ?? 2,
+        });
       }
       break;
     }
@@ -417,15 +423,20 @@ export class RedactionStream {
     const marker = Buffer.from(block.end, 'latin1');
     const footer = this.#indexOf(marker, bodyStart, Math.min(end, bodyStart + block.maxBytes + marker.length));
     if (footer >= 0) {
-      this.#ranges.push({ start: bodyStart, end: footer, rule: spec.id });
+      this.#ranges.push({ start: bodyStart, end: footer, rule: spec.id, priority: spec.priority ?? 2 });
       return true;
     }
     if (end >= bodyStart + block.maxBytes) {
-      this.#ranges.push({ start: bodyStart, end: bodyStart + block.maxBytes, rule: spec.id });
+      this.#ranges.push({
+        start: bodyStart,
+        end: bodyStart + block.maxBytes,
+        rule: spec.id,
+        priority: spec.priority ?? 2,
+      });
       return true;
     }
     if (force === 'end') {
-      this.#ranges.push({ start: bodyStart, end, rule: spec.id });
+      this.#ranges.push({ start: bodyStart, end, rule: spec.id, priority: spec.priority ?? 2 });
       return true;
     }
     return false;
@@ -449,11 +460,13 @@ export class RedactionStream {
           }
         }
       }
-      // Never cut a UTF-8 character.
-      let back = 0;
-      while (safe > base && back < 3 && ((this.#buf[safe - base] as number) & 0xc0) === 0x80) {
-        safe--;
-        back++;
+      // Never cut a UTF-8 character: back off to the lead byte of an incomplete sequence before `safe`.
+      for (let p = safe - 1; p >= base && p >= safe - 4; p--) {
+        const b = this.#buf[p - base] as number;
+        if ((b & 0xc0) === 0x80) continue;
+        const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+        if (p + length > safe) safe = p;
+        break;
       }
       if (safe < base) safe = base;
     }
@@ -473,8 +486,10 @@ export class RedactionStream {
         const clusterStart = Math.max(first.start, cursor);
         let clusterEnd = first.end;
         const byRule = new Map<string, { start: number; end: number }>();
+        let label = first;
         for (; i < ready.length && (ready[i] as Range).start <= clusterEnd; i++) {
           const r = ready[i] as Range;
+          if (r.priority > label.priority) label = r;
           clusterEnd = Math.max(clusterEnd, r.end);
           const span = byRule.get(r.rule);
           const start = Math.max(r.start, clusterStart);
@@ -483,7 +498,7 @@ export class RedactionStream {
         }
         if (clusterEnd <= cursor) continue;
         parts.push(this.#buf.subarray(cursor - base, clusterStart - base));
-        parts.push(Buffer.from(this.#r.replacementFor(first.rule), 'utf8'));
+        parts.push(Buffer.from(this.#r.replacementFor(label.rule), 'utf8'));
         cursor = clusterEnd;
         for (const [rule, span] of byRule) this.#onFinding({ rule, start: span.start, end: span.end });
       }

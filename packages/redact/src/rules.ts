@@ -41,6 +41,11 @@ export interface RuleSpec {
    * still ends in one of these, the secret may be incomplete and the window stays held; otherwise it is decided.
    */
   readonly continuation: string;
+  /**
+   * Which rule names a merged redaction when several overlap: higher wins (default 2; contextual rules 1, the
+   * generic assignment rule 0; registered secrets count as 1).
+   */
+  readonly priority?: number;
   /** Multi-line block (PEM): redact from the end of the header to the end of the footer. */
   readonly block?: { readonly end: string; readonly maxBytes: number };
 }
@@ -59,8 +64,7 @@ function plausibleGenericSecret(value: string): boolean {
   if (/^[$%{<(@&#/~]|^\.\.?\//.test(value)) return false; // variables, templates, paths
   if (/:\/\/|\$\{|\{\{|<%|\\\\/.test(value)) return false;
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\))?$/.test(value)) return false; // a.b.c references
-  if (!/[A-Za-z]/.test(value)) return false;
-  if (!/[0-9]/.test(value) && !/[^A-Za-z0-9_.-]/.test(value)) return false; // needs a digit or a real symbol
+  if (!/[A-Za-z]/.test(value) || !/[0-9]/.test(value)) return false; // generated secrets mix letters and digits
   if (/^[A-Za-z]+(?:[-_][A-Za-z]+)+$/.test(value)) return false; // kebab/snake words: "my-secret-name"
   return true;
 }
@@ -232,6 +236,7 @@ export const RULES: readonly RuleSpec[] = [
   },
   {
     id: 'npmrc-auth-token',
+    priority: 1,
     title: 'npm registry auth token in .npmrc',
     keywords: ['_authToken='],
     pattern: '_authToken=([^\\s"\'$]{8,512})',
@@ -293,16 +298,23 @@ export const RULES: readonly RuleSpec[] = [
   },
   {
     id: 'url-credentials',
+    priority: 1,
     title: 'password in a URL (scheme://user:password@host)',
     keywords: ['://'],
     pattern: '://[^\\s/:@"\'<>]{1,128}:([^\\s/@"\'<>]{3,256})@[A-Za-z0-9\\[]',
     window: 400,
     precheck: (w, k) => seekByte(w, k, 390, '@', '/ \t\n\r"\'<>'),
-    validate: (secret) => !PLACEHOLDER.test(secret) && !/^\$/.test(secret),
+    // Default and example passwords (`postgres:postgres@`, `abc:xyz@`) are not worth masking; generated ones are.
+    validate: (secret) =>
+      secret.length >= 6 &&
+      !PLACEHOLDER.test(secret) &&
+      !/^\$/.test(secret) &&
+      (/[0-9]/.test(secret) || shannonEntropy(secret) >= 3),
     continuation: '',
   },
   {
     id: 'bearer-token',
+    priority: 1,
     title: 'bearer token in an Authorization header',
     keywords: ['Bearer ', 'bearer ', 'BEARER '],
     pattern: '(?i:bearer) ([A-Za-z0-9._~+/-]{20,}=*)',
@@ -313,6 +325,7 @@ export const RULES: readonly RuleSpec[] = [
   },
   {
     id: 'basic-auth-header',
+    priority: 1,
     title: 'HTTP basic credentials in an Authorization header',
     keywords: ['Basic ', 'basic ', 'BASIC '],
     pattern: '(?i:basic) ([A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)',
@@ -325,6 +338,7 @@ export const RULES: readonly RuleSpec[] = [
   },
   {
     id: 'generic-secret',
+    priority: 0,
     title: 'high-entropy value assigned to a password, secret, token or key',
     keywords: [
       'password',
@@ -344,7 +358,7 @@ export const RULES: readonly RuleSpec[] = [
     ],
     caseVariants: true,
     pattern:
-      '(?i:password|passwd|secret|token|api_?key|api-key|access_?key|private_?key|credentials?)(?:[_-]?(?i:key|value|token|str|string|hash))?s?\\\\?["\']?[ \\t]{0,8}(?::=|=>|=|:)[ \\t]{0,8}(?:"([^"\\\\\\n\\r]{8,256})"|\'([^\'\\\\\\n\\r]{8,256})\'|\\\\"([^"\\\\\\n\\r]{8,256})\\\\"|([^\\s"\'`,;<>()\\[\\]{}\\\\]{8,256}))',
+      '(?i:password|passwd|secret|token|api_?key|api-key|access_?key|private_?key|credentials?)(?:[_-]?(?i:key|value|token|str|string|hash))?s?\\\\?["\']?[ \\t]{0,8}(?::=|=>|=|:)[ \\t]{0,8}(?:"([^"\\\\\\s]{8,256})"|\'([^\'\\\\\\s]{8,256})\'|\\\\"([^"\\\\\\s]{8,256})\\\\"|([^\\s"\'`,;<>()\\[\\]{}\\\\]{8,256}))',
     window: 320,
     precheck: (w, k) => seekByte(w, k, 48, ':=', '\n\r(){}'),
     minEntropy: 3,
@@ -380,17 +394,23 @@ export function keywordVariants(spec: RuleSpec): string[] {
   return [...out];
 }
 
+/** Compiled patterns are immutable and shared by every redactor using the same rule objects. */
+const compiled = new WeakMap<RuleSpec, RE2JS>();
+
 export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[] {
   const ids = new Set<string>();
   return specs.map((spec, index) => {
     if (ids.has(spec.id)) throw new RedactError('rule-invalid', `rule ${spec.id}: duplicate id`);
     ids.add(spec.id);
     if (spec.keywords.length === 0) throw new RedactError('rule-invalid', `rule ${spec.id}: no keywords`);
-    let regex: RE2JS;
-    try {
-      regex = RE2JS.compile(spec.pattern);
-    } catch (cause) {
-      throw new RedactError('rule-invalid', `rule ${spec.id}: the pattern does not compile`, { cause });
+    let regex = compiled.get(spec);
+    if (regex === undefined) {
+      try {
+        regex = RE2JS.compile(spec.pattern);
+      } catch (cause) {
+        throw new RedactError('rule-invalid', `rule ${spec.id}: the pattern does not compile`, { cause });
+      }
+      compiled.set(spec, regex);
     }
     for (const keyword of keywordVariants(spec)) {
       if (!/^[\x20-\x7e]+$/.test(keyword)) throw new RedactError('rule-invalid', `rule ${spec.id}: keyword not ASCII`);
