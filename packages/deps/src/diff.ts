@@ -57,7 +57,6 @@ function git(
       cwd,
       maxBuffer: 512 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' },
     });
     return { ok: true, stdout };
   } catch (error) {
@@ -71,7 +70,7 @@ export function resolveBase(ref: string, cwd: string): BaseRevision {
   if (!/^[A-Za-z0-9][A-Za-z0-9._/~^@{}-]*$/.test(ref) || ref.includes('..')) {
     throw new DepsError('git', `the base revision '${ref.slice(0, 80)}' is not a commit sha or ref name`);
   }
-  const result = git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  const result = git(cwd, ['--no-optional-locks', 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   if (!result.ok) {
     if (result.code === 'ENOENT') throw new DepsError('git', 'pull-request mode needs git, which is not installed');
     if (/not a git repository/i.test(result.stderr)) {
@@ -89,7 +88,7 @@ export function resolveBase(ref: string, cwd: string): BaseRevision {
 export function readBaseLockfile(base: BaseRevision, path: string): string | undefined {
   const clean = path.replace(/^\.\//, '');
   if (clean.split('/').includes('..') || clean.startsWith('/')) return undefined;
-  const result = git(base.cwd, ['show', `${base.ref}:./${clean}`]);
+  const result = git(base.cwd, ['--no-optional-locks', 'show', `${base.ref}:./${clean}`]);
   if (result.ok) return result.stdout.toString('utf8');
   if (/does not exist in|exists on disk, but not in|not in '/.test(result.stderr)) return undefined;
   throw new DepsError('git', `git show ${base.ref}:${clean} failed: ${result.stderr.split('\n')[0]}`);
