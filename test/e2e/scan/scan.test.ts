@@ -208,6 +208,33 @@ describe('actions/scan (built dist/scan through the runner harness)', () => {
     expect(d.annotations.at(-1)?.message).toMatch(/^scan: the offline database .*nowhere has no npm\/all.zip/);
   });
 
+  it.each([
+    [{ unscored: 'maybe' }, "scan: input 'unscored' must be one of fail, warn, ignore; got 'maybe'"],
+    [{ scopes: 'runtime, test' }, "scan: input 'scopes' items must be runtime, dev or optional; got 'test'"],
+    [
+      { mode: 'pull-request' },
+      "scan: input 'mode' is pull-request but the push event has no base revision; set 'base-ref'",
+    ],
+    [{ 'base-ref': 'main; rm -rf /' }, "scan: the base revision 'main; rm -rf /' is not a commit sha or ref name"],
+    [
+      { 'policy-file': 'policy/scan.yml' },
+      "scan: input 'policy-file' names policy/scan.yml, which does not exist in the workspace",
+    ],
+    [{ 'deny-licenses': 'GPL-3.0-only AND' }, /^scan: input 'deny-licenses': unexpected end in license expression/],
+    [
+      { 'osv-api-url': 'ftp://osv.example' },
+      "scan: input 'osv-api-url' must be an https or http URL; got 'ftp://osv.example'",
+    ],
+    [{ paths: 'missing/dir' }, 'scan: missing/dir: no such file or directory'],
+  ])('rejects the inputs %j with a clear message', async (inputs, message) => {
+    const job = newJob({ 'package-lock.json': vulnerableLock });
+    const run = await job.step(SCAN, { inputs: { 'offline-db': DB, ...inputs } });
+    expect(run.outcome).toBe('failure');
+    const last = run.annotations.at(-1)?.message ?? '';
+    if (typeof message === 'string') expect(last).toBe(message);
+    else expect(last).toMatch(message);
+  });
+
   it('makes "no lockfile" a clear message with a configurable outcome', async () => {
     const job = newJob({ 'README.md': 'nothing here\n' });
     const fail = await job.step(SCAN, { inputs: { 'offline-db': DB } });

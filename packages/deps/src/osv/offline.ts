@@ -167,7 +167,7 @@ export class OfflineDb implements AdvisoryIndex {
       inflated++;
       const where = `${label}: ${entry.name}`;
       const names = listed === undefined ? nameStrings(bytes) : listed === null ? undefined : listed;
-      built[entry.name] = names ?? null;
+      if (indexPath !== undefined && known === undefined) built[entry.name] = names ?? null;
       let relevant = this.#options.parseAll === true;
       // An entry whose names cannot be read cheaply is parsed in full, so nothing is skipped by accident.
       if (!relevant)
