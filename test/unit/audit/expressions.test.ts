@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitHub expression syntax throughout, not JavaScript templates
 import {
   type Expr,
   ExpressionSyntaxError,
@@ -152,7 +153,7 @@ describe('expression parser', () => {
 
   it('refuses pathological nesting and length instead of overflowing the stack', () => {
     expect(() => parseExpression(`${'('.repeat(50_000)}1${')'.repeat(50_000)}`)).toThrow(ExpressionSyntaxError);
-    expect(() => parseExpression('!'.repeat(10_000) + 'true')).toThrow(/nests deeper/);
+    expect(() => parseExpression(`${'!'.repeat(10_000)}true`)).toThrow(/nests deeper/);
     expect(() => parseExpression(`'${'x'.repeat(30_000)}'`)).toThrow(/longer than/);
   });
 

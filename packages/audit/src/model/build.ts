@@ -240,8 +240,11 @@ function triggersOf(b: Builder, node: Node | null, span: Span): Trigger[] {
 export function buildWorkflow(file: SourceFile): Workflow {
   const b = new Builder(file);
   const root = asMap(file.root);
-  if (root === null && file.root !== null && file.errors.length === 0) {
-    b.problem('a workflow must be a mapping with on and jobs', spanOfNode(file.root));
+  if (root === null && file.errors.length === 0) {
+    b.problem(
+      file.root === null ? 'the workflow file is empty' : 'a workflow must be a mapping with on and jobs',
+      spanOfNode(file.root),
+    );
   }
   const onPair = pairOf(root, 'on');
   const triggers = onPair === null ? [] : triggersOf(b, onPair.value, spanOfNode(onPair.keyNode));
@@ -351,8 +354,11 @@ function runsOnOf(node: Node | null, fallback: Span): Job['runsOn'] {
 export function buildAction(file: SourceFile): Action {
   const b = new Builder(file);
   const root = asMap(file.root);
-  if (root === null && file.root !== null && file.errors.length === 0) {
-    b.problem('action metadata must be a mapping with name, description and runs', spanOfNode(file.root));
+  if (root === null && file.errors.length === 0) {
+    b.problem(
+      file.root === null ? 'the action metadata file is empty' : 'action metadata must be a mapping with name, description and runs',
+      spanOfNode(file.root),
+    );
   }
   const runsPair = pairOf(root, 'runs');
   const runs = runsPair === null ? null : b.map(runsPair.value, 'runs', spanOfNode(runsPair.keyNode));

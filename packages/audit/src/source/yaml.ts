@@ -134,7 +134,10 @@ function spanOf(pos: [number, number] | undefined): Span {
 
 function cleanMessage(message: string): string {
   // yaml appends " at line X, column Y" and a code frame only with prettyErrors; keep the first line only.
-  return (message.split('\n')[0] ?? message).trim();
+  const first = (message.split('\n')[0] ?? message).trim();
+  if (/Maximum call stack/i.test(first)) return 'the document nests too deeply to be read';
+  if (/multiple documents/i.test(first)) return 'a workflow or action file holds one YAML document; this one has several';
+  return first;
 }
 
 /** Resolve an alias to the node its anchor names (or pass the node through). */
