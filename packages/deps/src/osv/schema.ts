@@ -88,25 +88,6 @@ class Checker {
     if (typeof value !== 'string') this.fail(path, `expected a string, found ${describe(value)}`);
     return value;
   }
-
-  optionalString(value: unknown, path: string): string | undefined {
-    return value === undefined || value === null ? undefined : this.string(value, path);
-  }
-
-  array(value: unknown, path: string): unknown[] {
-    if (value === undefined || value === null) return [];
-    if (!Array.isArray(value)) this.fail(path, `expected a list, found ${describe(value)}`);
-    return value;
-  }
-
-  strings(value: unknown, path: string): string[] {
-    return this.array(value, path).map((item, i) => this.string(item, `${path}[${i}]`));
-  }
-
-  record(value: unknown, path: string): Readonly<Record<string, unknown>> | undefined {
-    if (value === undefined || value === null) return undefined;
-    return this.object(value, path);
-  }
 }
 
 function describe(value: unknown): string {
