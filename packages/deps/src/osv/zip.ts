@@ -194,7 +194,11 @@ export class ZipReader {
     } else {
       try {
         // Bounded by the declared size (+1 to notice a header that understates it).
-        out = inflateRawSync(data, { maxOutputLength: Math.max(1, entry.size + 1) });
+        // One output chunk of the declared size: no 16 KiB default buffer per entry (less garbage over 20,000 entries).
+        out = inflateRawSync(data, {
+          maxOutputLength: Math.max(1, entry.size + 1),
+          chunkSize: Math.max(64, entry.size + 1),
+        });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ERR_BUFFER_TOO_LARGE') {
