@@ -2,6 +2,19 @@
  * @airlock/redact: streaming redaction of build output and secret scanning of files. Pure: no runner, no
  * environment; the action (actions/redact) and the CLI (`airlock redact`, `airlock secrets scan`) wire it up.
  */
+
+export {
+  ArchiveError,
+  type ArchiveKind,
+  type ArchiveLimits,
+  archiveKind,
+  DEFAULT_ARCHIVE_LIMITS,
+  type Member,
+  readTar,
+  readZip,
+  writeTar,
+  writeZip,
+} from './archive.ts';
 export { ACCEPT_FLAG, type Automaton, type AutomatonPattern, buildAutomaton, STATE_MASK } from './automaton.ts';
 export {
   type Finding,
@@ -15,8 +28,13 @@ export {
   type SkippedSecret,
 } from './engine.ts';
 export { shannonEntropy } from './entropy.ts';
+export { credentialNamed, credentialsInEnv } from './env.ts';
 export { RedactError, type RedactErrorCode } from './errors.ts';
+export { type LocatedFinding, type Location, locate, locateBuffer } from './locate.ts';
+export { displayPath, expandPaths } from './paths.ts';
 export { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
+export { type SarifLog, toSarif } from './sarif.ts';
+export { type FileFinding, type ScanOptions, type ScanProblem, type ScanReport, scanFiles } from './scan.ts';
 export { DEFAULT_IDLE_MS, RedactTransform, type RedactTransformOptions } from './transform.ts';
 export {
   base64Core,
@@ -37,3 +55,4 @@ export {
   securityElementEscape,
   trimDoubleQuotes,
 } from './variants.ts';
+export { runRedacted, type WrapOptions, type WrapResult } from './wrap.ts';

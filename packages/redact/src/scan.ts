@@ -1,0 +1,261 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  ArchiveError,
+  type ArchiveKind,
+  type ArchiveLimits,
+  archiveKind,
+  DEFAULT_ARCHIVE_LIMITS,
+  gunzip,
+  type Member,
+  readTar,
+  readZip,
+  writeTar,
+  writeZip,
+} from './archive.ts';
+import type { Finding, Redactor } from './engine.ts';
+import { locate, locateBuffer } from './locate.ts';
+import { displayPath } from './paths.ts';
+
+/**
+ * Scanning files before they are uploaded: logs, build outputs, test reports, and the members of zip, tar and gzip
+ * archives (nested too), with the same engine that redacts logs. Findings carry the rule id and the location (1-based
+ * line and column, end column exclusive), never the value. Optionally writes redacted copies (archives rewritten with
+ * redacted members) for upload.
+ */
+export interface FileFinding {
+  readonly rule: string;
+  /** Relative to the scan root, `/`-separated; archive members as `dist/app.zip!/config/app.env`. */
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+}
+
+export interface ScanProblem {
+  readonly path: string;
+  readonly code: 'archive-limit' | 'archive-invalid' | 'file-unreadable' | 'binary-not-redacted';
+  readonly message: string;
+}
+
+export interface ScanReport {
+  readonly findings: FileFinding[];
+  /** Files and archive members scanned. */
+  scanned: number;
+  bytes: number;
+  /** What could not be scanned (or redacted): a failure, not a pass. */
+  readonly problems: ScanProblem[];
+  /** Redacted copies written (display paths of the originals). */
+  readonly written: string[];
+}
+
+export interface ScanOptions {
+  readonly redactor: Redactor;
+  /** Display paths are relative to this directory. */
+  readonly root: string;
+  readonly limits?: Partial<ArchiveLimits>;
+  /** Write redacted copies under this directory, keeping each file's path relative to `root`. */
+  readonly redactTo?: string;
+  readonly onFile?: (path: string) => void;
+}
+
+const SNIFF = 8192;
+
+function isBinary(head: Uint8Array): boolean {
+  return head.subarray(0, SNIFF).includes(0);
+}
+
+/** Where the redacted copy of `display` goes: inside `redactTo`, never outside it. */
+function copyPath(redactTo: string, display: string): string {
+  const safe = display
+    .replace(/^[A-Za-z]:/, '')
+    .split('/')
+    .filter((s) => s !== '' && s !== '.' && s !== '..')
+    .join('/');
+  return join(redactTo, display.startsWith('/') || display.startsWith('..') ? `_outside/${safe}` : safe);
+}
+
+async function writeCopy(redactTo: string, display: string, data: Buffer): Promise<void> {
+  const target = copyPath(redactTo, display);
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, data, { mode: 0o600 });
+}
+
+class Scanner {
+  readonly #o: ScanOptions;
+  readonly #limits: ArchiveLimits;
+  readonly report: ScanReport = { findings: [], scanned: 0, bytes: 0, problems: [], written: [] };
+
+  constructor(options: ScanOptions) {
+    this.#o = options;
+    this.#limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
+  }
+
+  async file(path: string): Promise<void> {
+    const display = displayPath(path, this.#o.root);
+    this.#o.onFile?.(display);
+    let head: Buffer;
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+      const handle = await open(path, 'r');
+      try {
+        const buffer = Buffer.alloc(Math.min(size, SNIFF));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        head = buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      this.#problem(display, 'file-unreadable', `cannot read: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      return;
+    }
+    const kind = archiveKind(path, head);
+    if (kind !== undefined) {
+      if (size > this.#limits.maxTotalBytes) {
+        this.#problem(
+          display,
+          'archive-limit',
+          `${size} bytes, over the ${this.#limits.maxTotalBytes}-byte archive limit; not scanned`,
+        );
+        return;
+      }
+      const data = await readFile(path);
+      const rewritten = this.#archive(display, kind, data, 1, { left: this.#limits.maxTotalBytes });
+      if (this.#o.redactTo !== undefined && rewritten !== undefined) {
+        await writeCopy(this.#o.redactTo, display, rewritten);
+        this.report.written.push(display);
+      }
+      return;
+    }
+    await this.#plain(path, display, isBinary(head));
+  }
+
+  /** A plain file, streamed; located in a second pass only when something was found. */
+  async #plain(path: string, display: string, binary: boolean): Promise<void> {
+    const findings: Finding[] = [];
+    const stream = this.#o.redactor.stream((f) => findings.push(f));
+    const out: Buffer[] = [];
+    const keep = this.#o.redactTo !== undefined;
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+      const redacted = stream.write(chunk as Buffer);
+      if (keep) out.push(redacted);
+    }
+    const tail = stream.end();
+    if (keep) out.push(tail);
+    this.report.scanned++;
+    this.report.bytes += stream.bytesIn;
+    if (findings.length > 0) {
+      for (const f of await locate(createReadStream(path, { highWaterMark: 1024 * 1024 }), findings)) {
+        this.report.findings.push({ ...f, path: display });
+      }
+    }
+    if (keep) {
+      if (binary && findings.length > 0) {
+        this.#problem(
+          display,
+          'binary-not-redacted',
+          'a binary file with secrets in it cannot be redacted; no copy written',
+        );
+        return;
+      }
+      await writeCopy(this.#o.redactTo as string, display, Buffer.concat(out));
+      this.report.written.push(display);
+    }
+  }
+
+  /**
+   * Members of an archive, recursively. Returns the rewritten archive (for redacted copies), the original bytes when
+   * nothing was found, or undefined when it could not be scanned.
+   */
+  #archive(
+    display: string,
+    kind: ArchiveKind,
+    data: Buffer,
+    depth: number,
+    budget: { left: number },
+  ): Buffer | undefined {
+    let members: Member[];
+    let container: 'zip' | 'tar' | 'tar.gz' | 'gz' = kind === 'gzip' ? 'gz' : kind;
+    try {
+      if (kind === 'gzip') {
+        const inner = gunzip(display, data, this.#limits, budget.left);
+        budget.left -= inner.length;
+        if (archiveKind(display.replace(/\.t?gz$/i, '.tar'), inner) === 'tar') {
+          members = readTar(display, inner, this.#limits, budget.left);
+          container = 'tar.gz';
+        } else {
+          members = [{ name: display.replace(/^.*\//, '').replace(/\.gz$/i, '') || 'content', data: inner }];
+        }
+      } else if (kind === 'zip') {
+        members = readZip(display, data, this.#limits, budget.left);
+      } else {
+        members = readTar(display, data, this.#limits, budget.left);
+      }
+    } catch (error) {
+      if (error instanceof ArchiveError) {
+        this.#problem(error.path, error.code as 'archive-limit' | 'archive-invalid', error.message);
+        return undefined;
+      }
+      throw error;
+    }
+    let changed = false;
+    let failed = false;
+    const rewritten: Member[] = [];
+    for (const member of members) {
+      if (member.directory) {
+        rewritten.push(member);
+        continue;
+      }
+      budget.left -= member.data.length;
+      const where = `${display}!/${member.name}`;
+      const nested = archiveKind(member.name, member.data.subarray(0, 512));
+      if (nested !== undefined) {
+        if (depth >= this.#limits.maxDepth) {
+          this.#problem(where, 'archive-limit', `nested deeper than ${this.#limits.maxDepth} archives; not scanned`);
+          failed = true;
+          continue;
+        }
+        const inner = this.#archive(where, nested, member.data, depth + 1, budget);
+        if (inner === undefined) failed = true;
+        else if (inner !== member.data) changed = true;
+        rewritten.push({ ...member, data: inner ?? member.data });
+        continue;
+      }
+      // Synchronous scan of an in-memory member (the engine is synchronous; locate only awaits its iterable).
+      const { output, findings } = this.#o.redactor.redact(member.data);
+      this.report.scanned++;
+      this.report.bytes += member.data.length;
+      if (findings.length > 0) {
+        for (const f of locateBuffer(member.data, findings)) this.report.findings.push({ ...f, path: where });
+        if (isBinary(member.data)) {
+          this.#problem(where, 'binary-not-redacted', 'a binary member with secrets in it cannot be redacted');
+          failed = true;
+        } else {
+          changed = true;
+        }
+      }
+      rewritten.push(findings.length > 0 ? { ...member, data: output } : member);
+    }
+    if (failed) return undefined;
+    if (!changed) return data;
+    if (container === 'zip') return writeZip(rewritten);
+    if (container === 'gz') return gzipSync((rewritten[0] as Member).data);
+    const tar = writeTar(rewritten);
+    return container === 'tar.gz' ? gzipSync(tar) : tar;
+  }
+
+  #problem(path: string, code: ScanProblem['code'], message: string): void {
+    this.report.problems.push({ path, code, message });
+  }
+}
+
+/** Scan files (from {@link expandPaths}); archives are opened, text and binary content alike is scanned. */
+export async function scanFiles(files: readonly string[], options: ScanOptions): Promise<ScanReport> {
+  const scanner = new Scanner(options);
+  for (const file of files) await scanner.file(file);
+  return scanner.report;
+}
