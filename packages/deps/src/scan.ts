@@ -146,10 +146,20 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       files.flatMap((file) => {
         const text = readBaseLockfile(base, file);
         if (text === undefined) return [];
-        return parseLockfile(file, text, {
-          goStdlib: options.goStdlib === true,
-          readFile: (path) => readBaseLockfile(base, path),
-        }).packages;
+        try {
+          return parseLockfile(file, text, {
+            goStdlib: options.goStdlib === true,
+            readFile: (path) => readBaseLockfile(base, path),
+          }).packages;
+        } catch (error) {
+          if (!(error instanceof DepsError) || error.code === 'git') throw error;
+          // A base lockfile this version cannot read is treated as absent: everything at the head is reported (the
+          // conservative direction), and the reason is shown.
+          warnings.push(
+            `base ${base.ref.slice(0, 12)}: ${error.message}; comparing as if the file did not exist there`,
+          );
+          return [];
+        }
       }),
     );
   }

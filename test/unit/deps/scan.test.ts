@@ -138,6 +138,20 @@ describe('pull-request mode', () => {
     expect(readBaseLockfile(resolveBase(baseSha, root), 'sub/package-lock.json')).toBeUndefined();
   });
 
+  it('treats a base lockfile it cannot read as absent, reporting everything and saying why', async () => {
+    const root = workspace({ 'package-lock.json': '{ "lockfileVersion": 3, "packages": [' });
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '.');
+    git(root, 'commit', '-q', '-m', 'broken base');
+    const baseSha = git(root, 'rev-parse', 'HEAD');
+    writeFileSync(join(root, 'package-lock.json'), packageLock([{ name: 'minimist', version: '1.2.5' }]));
+    const report = await scan({ root, source: offline, policy: DEFAULT_POLICY, base: resolveBase(baseSha, root) });
+    expect(report.findings.map((f) => f.package.name)).toEqual(['minimist']);
+    expect(report.warnings[0]).toMatch(
+      /^base [0-9a-f]{12}: package-lock.json:1: .*; comparing as if the file did not exist there$/,
+    );
+  });
+
   it('explains a base revision missing from a shallow clone', () => {
     const root = workspace({ 'a.txt': 'a' });
     git(root, 'init', '-q');
