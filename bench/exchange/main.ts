@@ -35,7 +35,9 @@ try {
     (await ncc(join(ROOT, 'bench/exchange/sdk-action.mjs'), { minify: true, quiet: true, cache: false })).code,
   );
 
-  const files = (tag: string) => {
+  const files = (
+    tag: string,
+  ): Record<'GITHUB_OUTPUT' | 'GITHUB_ENV' | 'GITHUB_STATE' | 'GITHUB_STEP_SUMMARY' | 'GITHUB_PATH', string> => {
     const paths = Object.fromEntries(
       ['GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY', 'GITHUB_PATH'].map((n) => [
         n,
@@ -43,7 +45,10 @@ try {
       ]),
     );
     for (const p of Object.values(paths)) writeFileSync(p, '');
-    return paths;
+    return paths as Record<
+      'GITHUB_OUTPUT' | 'GITHUB_ENV' | 'GITHUB_STATE' | 'GITHUB_STEP_SUMMARY' | 'GITHUB_PATH',
+      string
+    >;
   };
   const common = {
     PATH: process.env.PATH ?? '',
