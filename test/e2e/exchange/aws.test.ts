@@ -329,6 +329,62 @@ describe('exchange with provider aws', () => {
     assertNoLeaks(scene, job);
   });
 
+  it('understands the immutable subject format, pinning repository IDs', async () => {
+    const { oidc, aws } = await setup({ subject: 'repo:acme@987654/app@123456789:*' });
+    oidc.setSubjectFormat('immutable');
+    const job = scene.job(oidc);
+    const run = await job.step(EXCHANGE, {
+      inputs: { ...base(oidc, aws), 'require-claims': 'sub=repo:acme@987654/app@123456789:ref:refs/heads/*' },
+    });
+    expect(run.outcome, run.log).toBe('success');
+    expect(run.log).toContain('subject repo:acme@987654/app@123456789:ref:refs/heads/main');
+    const trail = verifyChain(readFileSync(join(job.runnerTemp, 'airlock', 'trail.jsonl'), 'utf8'));
+    expect(trail.ok && trail.records[0]?.result.subject_format).toBe('immutable');
+    // the same policy refuses a re-created repository of the same name (another ID)
+    oidc.setClaims({ repository_id: '555' });
+    const again = await job.step(EXCHANGE, {
+      inputs: { ...base(oidc, aws), 'require-claims': 'sub=repo:acme@987654/app@123456789:ref:refs/heads/*' },
+    });
+    expect(again.outcome).toBe('failure');
+    expect(again.annotations.find((a) => a.level === 'error')?.message).toContain(
+      '(repository ID 555 is not 123456789)',
+    );
+    assertNoLeaks(scene, job, { env: CREDENTIAL_ENV });
+  });
+
+  it('refuses an expired or not-yet-valid token itself, pointing at the clock, before STS sees it', async () => {
+    const { oidc, aws } = await setup();
+    oidc.faults = { expired: true };
+    const job = scene.job(oidc);
+    const expired = await job.step(EXCHANGE, { inputs: base(oidc, aws) });
+    expect(expired.outcome).toBe('failure');
+    expect(expired.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /^exchange: the OIDC token from the GitHub OIDC token endpoint failed verification: the token expired at .*, \d+ s ago \(leeway 30 s\)/,
+    );
+    oidc.faults = { notYetValid: true };
+    const early = await job.step(EXCHANGE, { inputs: base(oidc, aws) });
+    expect(early.annotations.find((a) => a.level === 'error')?.message).toMatch(/clock is behind.*NTP/);
+    oidc.faults = { unknownKid: true };
+    const stray = await job.step(EXCHANGE, { inputs: base(oidc, aws) });
+    expect(stray.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /which the JWKS of http:\/\/127\.0\.0\.1:\d+ does not list/,
+    );
+    expect(aws.requests).toEqual([]);
+    assertNoLeaks(scene, job);
+  });
+
+  it('explains an audience the IAM OIDC provider does not list (InvalidIdentityToken, never retried)', async () => {
+    const { oidc, aws } = await setup();
+    const job = scene.job(oidc);
+    const run = await job.step(EXCHANGE, { inputs: { ...base(oidc, aws), audience: 'api://my-audience' } });
+    expect(run.outcome).toBe('failure');
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /InvalidIdentityToken: Incorrect token audience.*aud is 'api:\/\/my-audience'.*client ID list must contain the token's aud/,
+    );
+    expect(aws.requests).toHaveLength(1);
+    assertNoLeaks(scene, job);
+  });
+
   it('says how to fix a missing id-token: write permission', async () => {
     const { oidc, aws } = await setup();
     const job = scene.job(undefined);
