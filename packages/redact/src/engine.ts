@@ -100,9 +100,11 @@ export class Redactor {
     const skipped: SkippedSecret[] = [];
     const variants = new Set<string>();
     let count = 0;
+    const seen = new Set<string>();
     for (const [index, entry] of (options.secrets ?? []).entries()) {
       const secret = typeof entry === 'string' ? { value: entry, source: `secret ${index + 1}` } : entry;
-      if (secret.value === '') continue;
+      if (secret.value === '' || seen.has(secret.value)) continue;
+      seen.add(secret.value);
       const forms = secretVariants(secret.value, { minLength: this.minLength });
       if (forms.length === 0) {
         skipped.push({ source: secret.source, length: secret.value.length, reason: 'shorter than the minimum length' });
