@@ -42,82 +42,93 @@ interface Token {
   readonly end: number;
 }
 
-const IDENT_START = /[A-Za-z_]/;
-const IDENT_PART = /[A-Za-z0-9_-]/;
 const MAX_DEPTH = 64;
 export const MAX_EXPRESSION_LENGTH = 21_000; // GitHub's own limit on an expression's length
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isIdentStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isIdentPart = (c: number) => isIdentStart(c) || isDigit(c) || c === 45;
+const NUMBER = /[-+]?(?:0x[0-9a-fA-F]+|0o[0-7]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)/y;
+const VALUE_KINDS = new Set<TokenKind>(['number', 'string', 'ident', 'keyword', ')', ']']);
+const KEYWORDS: Readonly<Record<string, Literal>> = {
+  true: true,
+  false: false,
+  null: null,
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+};
+
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
+  const n = text.length;
   let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (code === 32 || code === 9 || code === 10 || code === 13) {
       i++;
       continue;
     }
     const start = i;
-    if (c === "'") {
+    const c = text[i] as string;
+    if (code === 39) {
+      // 'string' with '' as the escaped quote
       let value = '';
-      i++;
+      let from = i + 1;
       for (;;) {
-        if (i >= text.length) throw new ExpressionSyntaxError('unterminated string literal', start);
-        const ch = text[i] as string;
-        if (ch === "'") {
-          if (text[i + 1] === "'") {
-            value += "'";
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
+        const q = text.indexOf("'", from);
+        if (q < 0) throw new ExpressionSyntaxError('unterminated string literal', start);
+        value += text.slice(from, q);
+        if (text.charCodeAt(q + 1) === 39) {
+          value += "'";
+          from = q + 2;
+          continue;
         }
-        value += ch;
-        i++;
+        i = q + 1;
+        break;
       }
       tokens.push({ kind: 'string', text: text.slice(start, i), value, start, end: i });
       continue;
     }
     const prev = tokens.at(-1);
-    const afterValue = prev !== undefined && ['number', 'string', 'ident', 'keyword', ')', ']'].includes(prev.kind);
-    const nextChar = text[i + 1] ?? '';
+    const next = text.charCodeAt(i + 1);
     const startsNumber =
-      /[0-9]/.test(c) ||
-      ((c === '-' || c === '+') && /[0-9.]/.test(nextChar)) ||
-      (c === '.' && /[0-9]/.test(nextChar) && !afterValue && prev?.kind !== '*');
+      isDigit(code) ||
+      ((code === 45 || code === 43) && (isDigit(next) || next === 46)) ||
+      (code === 46 && isDigit(next) && !(prev !== undefined && (VALUE_KINDS.has(prev.kind) || prev.kind === '*')));
     if (startsNumber) {
-      const m = /^[-+]?(0x[0-9a-fA-F]+|0o[0-7]+|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)/.exec(text.slice(i));
-      if (m === null) throw new ExpressionSyntaxError(`malformed number`, i);
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text);
+      if (m === null) throw new ExpressionSyntaxError('malformed number', i);
       i += m[0].length;
-      if (/[A-Za-z_]/.test(text[i] ?? '')) {
+      if (isIdentStart(text.charCodeAt(i))) {
         throw new ExpressionSyntaxError(`unexpected character '${text[i]}' after number`, i);
       }
       tokens.push({ kind: 'number', text: m[0], value: parseNumber(m[0]), start, end: i });
       continue;
     }
-    if (IDENT_START.test(c)) {
-      while (i < text.length && IDENT_PART.test(text[i] as string)) i++;
+    if (isIdentStart(code)) {
+      i++;
+      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
       const word = text.slice(start, i);
-      const lower = word.toLowerCase();
-      if (lower === 'true' || lower === 'false' || lower === 'null' || lower === 'nan' || lower === 'infinity') {
-        // Keywords are case-sensitive in GitHub's lexer; treat only the exact spellings as literals.
-        if (word === 'true' || word === 'false' || word === 'null' || word === 'NaN' || word === 'Infinity') {
-          const value: Literal =
-            word === 'true' ? true : word === 'false' ? false : word === 'null' ? null : Number(word);
-          tokens.push({ kind: 'keyword', text: word, value, start, end: i });
-          continue;
-        }
+      // Keywords are case-sensitive in GitHub's lexer: only the exact spellings are literals.
+      if (Object.hasOwn(KEYWORDS, word)) {
+        tokens.push({ kind: 'keyword', text: word, value: KEYWORDS[word] as Literal, start, end: i });
+      } else {
+        tokens.push({ kind: 'ident', text: word, start, end: i });
       }
-      tokens.push({ kind: 'ident', text: word, start, end: i });
       continue;
     }
-    const two = text.slice(i, i + 2);
-    if (['&&', '||', '==', '!=', '<=', '>='].includes(two)) {
-      tokens.push({ kind: 'op', text: two, start, end: i + 2 });
+    if (next === 61 && (code === 61 || code === 33 || code === 60 || code === 62)) {
+      tokens.push({ kind: 'op', text: text.slice(i, i + 2), start, end: i + 2 });
       i += 2;
       continue;
     }
-    if (c === '<' || c === '>') {
+    if ((code === 38 && next === 38) || (code === 124 && next === 124)) {
+      tokens.push({ kind: 'op', text: text.slice(i, i + 2), start, end: i + 2 });
+      i += 2;
+      continue;
+    }
+    if (code === 60 || code === 62) {
       tokens.push({ kind: 'op', text: c, start, end: i + 1 });
       i++;
       continue;
@@ -129,7 +140,7 @@ export function tokenize(text: string): Token[] {
     }
     throw new ExpressionSyntaxError(`unexpected character '${c}'`, i);
   }
-  tokens.push({ kind: 'end', text: '', start: text.length, end: text.length });
+  tokens.push({ kind: 'end', text: '', start: n, end: n });
   return tokens;
 }
 

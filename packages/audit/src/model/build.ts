@@ -356,7 +356,9 @@ export function buildAction(file: SourceFile): Action {
   const root = asMap(file.root);
   if (root === null && file.errors.length === 0) {
     b.problem(
-      file.root === null ? 'the action metadata file is empty' : 'action metadata must be a mapping with name, description and runs',
+      file.root === null
+        ? 'the action metadata file is empty'
+        : 'action metadata must be a mapping with name, description and runs',
       spanOfNode(file.root),
     );
   }

@@ -13,8 +13,13 @@ export interface SecretUse {
 }
 
 /** Every `secrets.NAME` used in a document, with the job it is in. */
+const USES = new WeakMap<Document, SecretUse[]>();
+
 export function secretUses(ctx: { file: RuleContext['file']; doc: Document }): SecretUse[] {
+  const cached = USES.get(ctx.doc);
+  if (cached !== undefined) return cached;
   const out: SecretUse[] = [];
+  USES.set(ctx.doc, out);
   for (const sv of allStrings(ctx.file)) {
     for (const located of expressionsIn(ctx.file, sv)) {
       for (const ref of references(located.expr)) {

@@ -40,8 +40,20 @@ export interface LocatedExpression {
   readonly valueStart: number;
 }
 
+const LOCATED = new WeakMap<Scalar, LocatedExpression[]>();
+const NONE: LocatedExpression[] = [];
+
+/** The parsed `${{ … }}` of a scalar, located in the source (cached per scalar: several rules ask). */
 export function expressionsIn(file: SourceFile, sv: StringValue): LocatedExpression[] {
-  if (!sv.value.includes('${{')) return [];
+  if (!sv.value.includes('${{')) return NONE;
+  const cached = LOCATED.get(sv.node);
+  if (cached !== undefined) return cached;
+  const out = locateExpressions(file, sv);
+  LOCATED.set(sv.node, out);
+  return out;
+}
+
+function locateExpressions(file: SourceFile, sv: StringValue): LocatedExpression[] {
   const scan = scanTemplate(sv.value);
   const out: LocatedExpression[] = [];
   for (const p of scan.placeholders) {

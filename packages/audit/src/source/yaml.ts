@@ -4,12 +4,10 @@ import {
   isPair,
   isScalar,
   isSeq,
-  LineCounter,
   type Node,
   type Pair,
   parseDocument,
   type Scalar,
-  visit,
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
@@ -52,12 +50,11 @@ export interface SourceFile {
 }
 
 const MAX_ALIAS_COUNT = 100;
+const MAX_DEPTH = 500;
 const RESOLVED = new WeakMap<object, Node>();
 
 export function parseSource(path: string, text: string): SourceFile {
-  const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
-    lineCounter,
     prettyErrors: false,
     uniqueKeys: true,
     strict: true,
@@ -73,11 +70,15 @@ export function parseSource(path: string, text: string): SourceFile {
     code: e.code,
     span: spanOf(e.pos),
   }));
-  // GitHub rejects workflows whose aliases expand beyond reason; so do we, instead of looping over a billion laughs.
+  // Resolve aliases (bounded: GitHub rejects workflows whose aliases expand beyond reason, and so do we, instead of
+  // looping over a billion laughs). A file without `*` has none, and most have none.
   let aliases = 0;
-  const scalarSpans: Span[] = [];
-  visit(doc, {
-    Alias(_key, node) {
+  const walk = (node: unknown, depth: number, onScalar: ((s: Scalar) => void) | undefined): void => {
+    if (depth > MAX_DEPTH || node === null || typeof node !== 'object') return;
+    if (isScalar(node)) {
+      onScalar?.(node as Scalar);
+    } else if (isAlias(node)) {
+      if (onScalar !== undefined) return;
       aliases++;
       try {
         const target = node.resolve(doc);
@@ -85,11 +86,16 @@ export function parseSource(path: string, text: string): SourceFile {
       } catch {
         // an alias to an unknown anchor is already in doc.errors
       }
-    },
-    Scalar(_key, node) {
-      if (node.range) scalarSpans.push({ start: node.range[0], end: node.range[1] });
-    },
-  });
+    } else if (isMap(node) || isSeq(node)) {
+      for (const item of (node as { items: unknown[] }).items) {
+        if (isPair(item)) {
+          walk(item.key, depth + 1, onScalar);
+          walk(item.value, depth + 1, onScalar);
+        } else walk(item, depth + 1, onScalar);
+      }
+    }
+  };
+  if (text.includes('*')) walk(doc.contents, 0, undefined);
   if (aliases > MAX_ALIAS_COUNT) {
     errors.push({
       message: `the document uses ${aliases} aliases; at most ${MAX_ALIAS_COUNT} are audited`,
@@ -97,8 +103,9 @@ export function parseSource(path: string, text: string): SourceFile {
       span: { start: 0, end: 0 },
     });
   }
+  let scalarSpans: Span[] | undefined;
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   const position = (offset: number): Position => {
     let lo = 0;
     let hi = starts.length - 1;
@@ -124,7 +131,16 @@ export function parseSource(path: string, text: string): SourceFile {
       const end = starts[line];
       return text.slice(start, end === undefined ? text.length : end - 1).replace(/\r$/, '');
     },
-    scalarSpans,
+    get scalarSpans() {
+      if (scalarSpans === undefined) {
+        const spans: Span[] = [];
+        walk(doc.contents, 0, (n) => {
+          if (n.range) spans.push({ start: n.range[0], end: n.range[1] });
+        });
+        scalarSpans = spans;
+      }
+      return scalarSpans;
+    },
   };
 }
 
@@ -136,7 +152,8 @@ function cleanMessage(message: string): string {
   // yaml appends " at line X, column Y" and a code frame only with prettyErrors; keep the first line only.
   const first = (message.split('\n')[0] ?? message).trim();
   if (/Maximum call stack/i.test(first)) return 'the document nests too deeply to be read';
-  if (/multiple documents/i.test(first)) return 'a workflow or action file holds one YAML document; this one has several';
+  if (/multiple documents/i.test(first))
+    return 'a workflow or action file holds one YAML document; this one has several';
   return first;
 }
 
