@@ -157,9 +157,9 @@ describe('exchange with provider aws', () => {
     expect(run.outcome).toBe('failure');
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
-      /^exchange: AWS STS kept failing \(ServiceUnavailable: Service is unavailable\) for 3 s \(\d+ attempts\)/,
+      /^exchange: AWS STS kept failing \(ServiceUnavailable: Service is unavailable\) for 3 s \(\d+ attempts?\)/,
     );
-    expect(aws.requests.length).toBeGreaterThan(2);
+    expect(aws.requests.length).toBeGreaterThan(1);
     assertNoLeaks(scene, job);
   });
 
