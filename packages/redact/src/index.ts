@@ -55,4 +55,4 @@ export {
   securityElementEscape,
   trimDoubleQuotes,
 } from './variants.ts';
-export { runRedacted, type WrapOptions, type WrapResult } from './wrap.ts';
+export { into, type OutputSink, runRedacted, type WrapOptions, type WrapResult } from './wrap.ts';

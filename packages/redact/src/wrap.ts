@@ -11,15 +11,21 @@ import { RedactTransform } from './transform.ts';
  * reported as they are; signals this process receives (a cancelled job) are forwarded to the command, and what the
  * command printed before it died is still redacted and flushed.
  */
+/** Where redacted output goes: a writable stream, or anything with write() (back-pressure honoured when it has once()). */
+export interface OutputSink {
+  write(chunk: Uint8Array): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
+}
+
 export interface WrapOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly redactor: Redactor;
-  /** Where redacted output goes (not ended). */
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
+  /** Where redacted output goes (never ended). */
+  readonly stdout: OutputSink;
+  readonly stderr: OutputSink;
   readonly onFinding?: (stream: 'stdout' | 'stderr', finding: Finding) => void;
   readonly idleMs?: number;
   /** Signals to forward to the command while it runs (default SIGINT, SIGTERM, SIGHUP). */
@@ -36,10 +42,10 @@ export interface WrapResult {
 }
 
 /** A Writable into `target` that never ends it and honours its back-pressure. */
-function into(target: NodeJS.WritableStream): Writable {
+export function into(target: OutputSink): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      if (target.write(chunk)) callback();
+      if (target.write(chunk) !== false || target.once === undefined) callback();
       else target.once('drain', () => callback());
     },
   });
@@ -98,8 +104,8 @@ export async function runRedacted(options: WrapOptions): Promise<WrapResult> {
       pipeline(child.stderr as NodeJS.ReadableStream, err, into(options.stderr)),
     ]);
     // Later output (workflow commands) must start on a line of its own.
-    if (!out.endsWithNewline) options.stdout.write('\n');
-    if (!err.endsWithNewline) options.stderr.write('\n');
+    if (!out.endsWithNewline) options.stdout.write(Buffer.from('\n'));
+    if (!err.endsWithNewline) options.stderr.write(Buffer.from('\n'));
     const [exitCode, signal] = await exited;
     return {
       exitCode,

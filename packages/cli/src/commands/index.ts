@@ -1,7 +1,9 @@
 import type { Command } from '../cli.ts';
 import { auditCommand } from './audit.ts';
 import { exchangeCommand } from './exchange.ts';
+import { redactCommand } from './redact.ts';
 import { scanCommand } from './scan.ts';
+import { secretsScan } from './secrets.ts';
 import { signingCommands } from './sigstore.ts';
 import { tokenVerify } from './token.ts';
 import { trailShow, trailVerify } from './trail.ts';
@@ -18,4 +20,6 @@ export const commands: readonly Command[] = [
   ...signingCommands,
   tokenVerify,
   exchangeCommand,
+  redactCommand,
+  secretsScan,
 ];
