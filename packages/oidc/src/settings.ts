@@ -404,7 +404,7 @@ export function parseSettings(raw: RawSettings, defaults: { issuer: string }): E
     );
   }
   const serviceAccount = r.string('service-account');
-  if (serviceAccount !== undefined && !/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/.test(serviceAccount)) {
+  if (serviceAccount !== undefined && !/^[a-z0-9-]+@[a-z0-9.-]+\.gserviceaccount\.com$/.test(serviceAccount)) {
     throw invalid(
       r.where('service-account'),
       'must be a service account e-mail like deploy@my-project.iam.gserviceaccount.com',

