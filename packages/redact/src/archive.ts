@@ -40,6 +40,26 @@ export interface Member {
   readonly directory?: boolean;
 }
 
+const UNSUPPORTED: ReadonlyArray<readonly [string, readonly number[]]> = [
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['bzip2', [0x42, 0x5a, 0x68]], // then a block size digit and the block magic, checked below
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['7z', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]],
+  ['rar', [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07]],
+  ['lz4', [0x04, 0x22, 0x4d, 0x18]],
+];
+
+/** A compressed format whose content cannot be scanned (its name), or undefined. */
+export function unsupportedCompression(head: Uint8Array): string | undefined {
+  const found = UNSUPPORTED.find(([, magic]) => magic.every((b, i) => head[i] === b))?.[0];
+  if (found === 'bzip2') {
+    const pi = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+    const digit = head[3] ?? 0;
+    return digit >= 0x31 && digit <= 0x39 && pi.every((b, i) => head[4 + i] === b) ? found : undefined;
+  }
+  return found;
+}
+
 export function archiveKind(name: string, head: Uint8Array): ArchiveKind | undefined {
   if (
     head[0] === 0x50 &&

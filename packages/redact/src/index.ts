@@ -12,6 +12,7 @@ export {
   type Member,
   readTar,
   readZip,
+  unsupportedCompression,
   writeTar,
   writeZip,
 } from './archive.ts';

@@ -12,6 +12,7 @@ import {
   type Member,
   readTar,
   readZip,
+  unsupportedCompression,
   writeTar,
   writeZip,
 } from './archive.ts';
@@ -113,6 +114,15 @@ class Scanner {
       this.#problem(display, 'file-unreadable', `cannot read: ${(error as NodeJS.ErrnoException).code ?? error}`);
       return;
     }
+    const compressed = unsupportedCompression(head);
+    if (compressed !== undefined) {
+      this.#problem(
+        display,
+        'archive-invalid',
+        `${display}: ${compressed}-compressed content cannot be scanned (supported: zip, tar, gzip); not scanned`,
+      );
+      return;
+    }
     const kind = archiveKind(path, head);
     if (kind !== undefined) {
       if (size > this.#limits.maxTotalBytes) {
@@ -212,6 +222,16 @@ class Scanner {
       }
       budget.left -= member.data.length;
       const where = `${display}!/${member.name}`;
+      const compressed = unsupportedCompression(member.data);
+      if (compressed !== undefined) {
+        this.#problem(
+          where,
+          'archive-invalid',
+          `${where}: ${compressed}-compressed content cannot be scanned (supported: zip, tar, gzip)`,
+        );
+        failed = true;
+        continue;
+      }
       const nested = archiveKind(member.name, member.data.subarray(0, 512));
       if (nested !== undefined) {
         if (depth >= this.#limits.maxDepth) {

@@ -162,6 +162,23 @@ describe('scanFiles', () => {
       'bad/big.tar.gz!/big.txt archive-limit',
       'bad/corrupt.zip archive-invalid',
     ]);
+    const xz = w(
+      'bad/logs.tar.xz',
+      Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), randomBytes(64)]),
+    );
+    const inZip = w(
+      'bad/inner.zip',
+      writeZip([
+        { name: 'a.7z', data: Buffer.concat([Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]), randomBytes(9)]) },
+      ]),
+    );
+    const text = w('bad/bzh.txt', 'BZh is how this text starts\n');
+    const unsupported = await scanFiles([xz, inZip, text], { redactor: new Redactor(), root: dir });
+    expect(unsupported.problems.map((p) => p.message)).toEqual([
+      'bad/logs.tar.xz: xz-compressed content cannot be scanned (supported: zip, tar, gzip); not scanned',
+      'bad/inner.zip!/a.7z: 7z-compressed content cannot be scanned (supported: zip, tar, gzip)',
+    ]);
+    expect(unsupported.scanned).toBe(1);
     const ratio = await scanFiles([bomb], { redactor: new Redactor(), root: dir });
     expect(ratio.problems[0]?.message).toMatch(/over 200:1/);
   });
