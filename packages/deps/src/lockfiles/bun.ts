@@ -6,7 +6,7 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult, Scope } from '../model.ts';
 import { parseJson } from '../parse/json.ts';
-import { isArr, isObj, keys, lineOf, type Obj, Reader } from '../parse/tree.ts';
+import { isArr, isObj, newObj, Reader } from '../parse/tree.ts';
 import { Collector, type LockfileFormat, unsupported } from './common.ts';
 import { type Edge, scopesFromRoots } from './graph.ts';
 
@@ -28,14 +28,14 @@ function parseBun(path: string, text: string): LockfileResult {
   const r: Reader = new Reader(path);
   const root = parseJson(text, path, { jsonc: true });
   if (!isObj(root)) return r.fail(1, 'expected a JSON object at the top of bun.lock');
-  const version = root.lockfileVersion;
+  const version = root.get('lockfileVersion');
   if (version !== 0 && version !== 1)
     throw unsupported(
       path,
-      lineOf(root, 'lockfileVersion'),
+      root.lineOf('lockfileVersion'),
       `lockfileVersion ${quote(String(version))} is not supported (supported: 0, 1)`,
     );
-  const packages = r.optObj(root, 'packages') ?? (Object.create(null) as Obj);
+  const packages = r.optObj(root, 'packages') ?? newObj(1);
   const workspaces = r.optObj(root, 'workspaces');
   const out = new Collector(path, 'npm');
 
@@ -43,16 +43,16 @@ function parseBun(path: string, text: string): LockfileResult {
   const resolve = (from: string[], name: string): string | undefined => {
     for (let i = from.length; i >= 0; i--) {
       const key = [...from.slice(0, i), name].join('/');
-      if (Object.hasOwn(packages, key)) return key;
+      if (packages.has(key)) return key;
     }
     return undefined;
   };
   const roots: { node: string; scope: Scope }[] = [];
   if (workspaces !== undefined) {
-    for (const ws of keys(workspaces)) {
-      const w = workspaces[ws];
-      if (!isObj(w)) r.fail(lineOf(workspaces, ws), `expected a mapping for the workspace ${quote(ws)}`);
-      const wsName = typeof w.name === 'string' && ws !== '' ? [w.name] : [];
+    for (const ws of workspaces.keys) {
+      const w = workspaces.get(ws);
+      if (!isObj(w)) r.fail(workspaces.lineOf(ws), `expected a mapping for the workspace ${quote(ws)}`);
+      const wsName = r.optStr(w, 'name') !== undefined && ws !== '' ? [r.optStr(w, 'name') as string] : [];
       for (const [field, scope] of [
         ['dependencies', 'runtime'],
         ['optionalDependencies', 'optional'],
@@ -60,7 +60,7 @@ function parseBun(path: string, text: string): LockfileResult {
       ] as const) {
         const deps = r.optObj(w, field, ` of the workspace ${quote(ws)}`);
         if (deps === undefined) continue;
-        for (const name of keys(deps)) {
+        for (const name of deps.keys) {
           const key = resolve(wsName, name);
           if (key !== undefined) roots.push({ node: key, scope });
         }
@@ -68,7 +68,7 @@ function parseBun(path: string, text: string): LockfileResult {
     }
   }
   const edges = (node: string): Edge[] => {
-    const entry = packages[node];
+    const entry = packages.get(node);
     if (!isArr(entry)) return [];
     const info = entry.find((v, i) => i >= 1 && isObj(v));
     if (!isObj(info)) return [];
@@ -78,9 +78,9 @@ function parseBun(path: string, text: string): LockfileResult {
       ['dependencies', false],
       ['optionalDependencies', true],
     ] as const) {
-      const deps = info[field];
+      const deps = info.get(field);
       if (!isObj(deps)) continue;
-      for (const name of keys(deps)) {
+      for (const name of deps.keys) {
         const to = resolve(from, name);
         if (to !== undefined) out.push({ to, optional });
       }
@@ -90,9 +90,9 @@ function parseBun(path: string, text: string): LockfileResult {
   const scopes = workspaces === undefined ? undefined : scopesFromRoots(roots, edges);
   const direct = new Set(roots.map((x) => x.node));
 
-  for (const key of keys(packages)) {
-    const line = lineOf(packages, key);
-    const entry = packages[key];
+  for (const key of packages.keys) {
+    const line = packages.lineOf(key);
+    const entry = packages.get(key);
     if (!isArr(entry) || entry.length === 0 || typeof entry[0] !== 'string')
       r.fail(line, `expected a list starting with "name@version" for the package ${quote(key)}`);
     const ident = entry[0] as string;

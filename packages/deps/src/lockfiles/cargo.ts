@@ -5,20 +5,20 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult } from '../model.ts';
 import { parseToml } from '../parse/toml.ts';
-import { isObj, itemLine, lineOf, Reader } from '../parse/tree.ts';
+import { isObj, itemLine, Reader } from '../parse/tree.ts';
 import { Collector, type LockfileFormat, unsupported } from './common.ts';
 
 function parseCargo(path: string, text: string): LockfileResult {
   const r: Reader = new Reader(path);
   const root = parseToml(text, path);
-  const version = root.version;
+  const version = root.get('version');
   if (version !== undefined && version !== 3 && version !== 4)
     throw unsupported(
       path,
-      lineOf(root, 'version'),
+      root.lineOf('version'),
       `Cargo.lock version ${quote(String(version))} is not supported (supported: 1 to 4)`,
     );
-  if (root.package === undefined && version === undefined)
+  if (root.get('package') === undefined && version === undefined)
     r.fail(1, 'expected [[package]] tables; is this a Cargo.lock?');
   const out = new Collector(path, 'crates.io');
   const packages = r.optArr(root, 'package') ?? [];
@@ -30,7 +30,7 @@ function parseCargo(path: string, text: string): LockfileResult {
     const ver = r.str(p, 'version', where);
     const source = r.optStr(p, 'source', where);
     if (source === undefined) return;
-    out.add(name, ver, lineOf(p, 'name'));
+    out.add(name, ver, p.lineOf('name'));
   });
   return out.result(`Cargo.lock@${version ?? '1-2'}`);
 }

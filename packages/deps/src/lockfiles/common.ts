@@ -53,7 +53,7 @@ const PURL_TYPE: Record<Ecosystem, string> = {
 };
 
 function encodeSegment(s: string): string {
-  return encodeURIComponent(s).replace(/%3A/gi, ':');
+  return /^[A-Za-z0-9._~-]*$/.test(s) ? s : encodeURIComponent(s).replace(/%3A/gi, ':');
 }
 
 /** A Package URL as the purl specification writes it for the ecosystem. */
@@ -151,16 +151,16 @@ export class Collector {
       }
       return;
     }
-    const pkg: Package = {
+    const pkg: { -readonly [K in keyof Package]: Package[K] } = {
       ecosystem: this.ecosystem,
       name,
       version,
       scope,
       source: { path: options.path ?? this.path, line },
       purl: purl(this.ecosystem, name, version),
-      ...(options.license === undefined ? {} : { license: options.license }),
-      ...(options.direct === undefined ? {} : { direct: options.direct }),
     };
+    if (options.license !== undefined) pkg.license = options.license;
+    if (options.direct !== undefined) pkg.direct = options.direct;
     this.byKey.set(key, pkg);
   }
 

@@ -6,14 +6,14 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult } from '../model.ts';
 import { parseJson } from '../parse/json.ts';
-import { isObj, itemLine, lineOf, Reader } from '../parse/tree.ts';
+import { isObj, itemLine, Reader } from '../parse/tree.ts';
 import { Collector, type LockfileFormat } from './common.ts';
 
 function parseComposer(path: string, text: string): LockfileResult {
   const r: Reader = new Reader(path);
   const root = parseJson(text, path);
   if (!isObj(root)) return r.fail(1, 'expected a JSON object at the top of composer.lock');
-  if (root.packages === undefined && root['packages-dev'] === undefined)
+  if (root.get('packages') === undefined && root.get('packages-dev') === undefined)
     r.fail(1, "expected 'packages' and 'packages-dev'; is this a composer.lock?");
   const out = new Collector(path, 'Packagist');
   for (const [section, scope] of [
@@ -29,7 +29,7 @@ function parseComposer(path: string, text: string): LockfileResult {
       const where = ` of ${quote(name)}`;
       const version = r.str(p, 'version', where).replace(/^[vV](?=[0-9])/, '');
       const licenses = r.strings(p, 'license', where);
-      out.add(name.toLowerCase(), version, lineOf(p, 'name'), {
+      out.add(name.toLowerCase(), version, p.lineOf('name'), {
         scope,
         ...(licenses.length === 0
           ? {}

@@ -5,7 +5,7 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult, Scope } from '../model.ts';
 import { parseJson } from '../parse/json.ts';
-import { isObj, keys, lineOf, newObj, type Obj, Reader } from '../parse/tree.ts';
+import { isObj, newObj, type Obj, Reader } from '../parse/tree.ts';
 import { Collector, type LockfileFormat, unsupported } from './common.ts';
 
 const NODE_MODULES = 'node_modules/';
@@ -29,15 +29,43 @@ export function npmVersionSpec(name: string, version: string): { name: string; v
   return { name, version };
 }
 
+/** Fields of a package entry the scan never reads: hashes, URLs, platform and engine constraints. */
+const UNUSED_FIELDS = new Set([
+  'integrity',
+  'resolved',
+  'engines',
+  'bin',
+  'funding',
+  'os',
+  'cpu',
+  'libc',
+  'peerDependenciesMeta',
+  'hasInstallScript',
+  'hasShrinkwrap',
+  'requires',
+  'deprecated',
+  'gypfile',
+]);
+const DEPENDENCY_MAPS = new Set(['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']);
+
 function parsePackageLock(path: string, text: string, kind: string): LockfileResult {
   const r: Reader = new Reader(path);
-  const root = parseJson(text, path);
+  // Version 2 repeats every package in the v1 `dependencies` section, which version 2 readers ignore.
+  const declared = /"lockfileVersion"\s*:\s*([0-9]+)/.exec(text.slice(0, 4096))?.[1];
+  const skipLegacy = declared === '2' || declared === '3';
+  const root = parseJson(text, path, {
+    skip: (key, parentKey, depth) =>
+      (depth === 1 && key === 'dependencies' && skipLegacy) ||
+      (depth >= 3 && UNUSED_FIELDS.has(key)) ||
+      // Installed packages' own dependency maps (the root's and workspaces' say which packages are direct).
+      (depth === 3 && DEPENDENCY_MAPS.has(key) && parentKey?.includes(NODE_MODULES) === true),
+  });
   if (!isObj(root)) return r.fail(1, `expected a JSON object at the top of ${kind}`);
   const out = new Collector(path, 'npm');
-  const rawVersion = root.lockfileVersion;
+  const rawVersion = root.get('lockfileVersion');
   let version: number;
   if (rawVersion === undefined) {
-    if (!isObj(root.dependencies) && !isObj(root.packages))
+    if (!isObj(root.get('dependencies')) && !isObj(root.get('packages')))
       return r.fail(1, `expected 'lockfileVersion' and 'packages' in ${kind}; is this an npm lockfile?`);
     out.warn(1, "no 'lockfileVersion': read as lockfileVersion 1");
     version = 1;
@@ -46,15 +74,15 @@ function parsePackageLock(path: string, text: string, kind: string): LockfileRes
   } else {
     throw unsupported(
       path,
-      lineOf(root, 'lockfileVersion'),
+      root.lineOf('lockfileVersion'),
       `lockfileVersion ${typeof rawVersion === 'string' ? quote(rawVersion) : String(rawVersion)} is not supported (supported: 1, 2, 3); regenerate the lockfile with npm 7 or later`,
     );
   }
-  if (version === 1 || (version === 2 && root.packages === undefined)) {
+  if (version === 1 || (version === 2 && root.get('packages') === undefined)) {
     readV1(r, r.optObj(root, 'dependencies') ?? newObj(1), out);
   } else {
-    if (root.packages === undefined)
-      r.fail(lineOf(root, 'lockfileVersion'), `expected a 'packages' mapping in a version ${version} lockfile`);
+    if (root.get('packages') === undefined)
+      r.fail(root.lineOf('lockfileVersion'), `expected a 'packages' mapping in a version ${version} lockfile`);
     readPackages(r, root, out);
   }
   return out.result(`${kind}@${version}`);
@@ -64,22 +92,22 @@ function readPackages(r: Reader, root: Obj, out: Collector): void {
   const packages = r.obj(root, 'packages');
   // Declared dependencies of the root and of each workspace: the packages installed for them are direct.
   const direct = new Set<string>();
-  for (const key of keys(packages)) {
+  for (const key of packages.keys) {
     if (key !== '' && key.includes(NODE_MODULES)) continue;
-    const entry = packages[key];
+    const entry = packages.get(key);
     if (!isObj(entry)) continue;
     for (const field of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
       const deps = r.optObj(entry, field, ` of '${key}'`);
       if (deps === undefined) continue;
-      for (const dep of keys(deps)) {
+      for (const dep of deps.keys) {
         const nested = `${key === '' ? '' : `${key}/`}${NODE_MODULES}${dep}`;
-        direct.add(Object.hasOwn(packages, nested) ? nested : `${NODE_MODULES}${dep}`);
+        direct.add(packages.has(nested) ? nested : `${NODE_MODULES}${dep}`);
       }
     }
   }
-  for (const key of keys(packages)) {
-    const line = lineOf(packages, key);
-    const entry = packages[key];
+  for (const key of packages.keys) {
+    const line = packages.lineOf(key);
+    const entry = packages.get(key);
     if (!isObj(entry)) r.fail(line, `expected a mapping for the package ${quote(key)}`);
     const at = key.lastIndexOf(NODE_MODULES);
     // The root, workspace sources and links are the project's own code, not registry packages.
@@ -98,7 +126,8 @@ function readPackages(r: Reader, root: Obj, out: Collector): void {
       out.warn(line, `${quote(key)} is not from a registry (${quote(version)}); not checked`);
       continue;
     }
-    const license = r.optStr(entry, 'license', where);
+    const lic = entry.get('license');
+    const license = typeof lic === 'string' ? lic : undefined;
     out.add(spec.name, spec.version, line, {
       scope: scopeOf(r, entry, where),
       direct: direct.has(key),
@@ -113,9 +142,9 @@ function readV1(r: Reader, deps: Obj, out: Collector): void {
   const stack: Obj[] = [deps];
   while (stack.length > 0) {
     const current = stack.pop() as Obj;
-    for (const name of keys(current)) {
-      const line = lineOf(current, name);
-      const entry = current[name];
+    for (const name of current.keys) {
+      const line = current.lineOf(name);
+      const entry = current.get(name);
       if (!isObj(entry)) r.fail(line, `expected a mapping for the dependency ${quote(name)}`);
       const where = ` of ${quote(name)}`;
       const nested = r.optObj(entry, 'dependencies', where);

@@ -5,7 +5,7 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult } from '../model.ts';
 import { parseToml } from '../parse/toml.ts';
-import { isObj, itemLine, lineOf, Reader } from '../parse/tree.ts';
+import { isObj, itemLine, Reader } from '../parse/tree.ts';
 import { Collector, type LockfileFormat, pep503, unsupported } from './common.ts';
 
 function parsePdm(path: string, text: string): LockfileResult {
@@ -17,7 +17,7 @@ function parsePdm(path: string, text: string): LockfileResult {
   if (lockVersion === undefined || !/^[34]\.[0-9]+(\.[0-9]+)?$/.test(lockVersion))
     throw unsupported(
       path,
-      lineOf(meta, 'lock_version'),
+      meta.lineOf('lock_version'),
       `pdm lock_version ${quote(lockVersion ?? '(none)')} is not supported (supported: 3.x, 4.x)`,
     );
   const out = new Collector(path, 'PyPI');
@@ -27,14 +27,14 @@ function parsePdm(path: string, text: string): LockfileResult {
     if (!isObj(p)) r.fail(line, 'expected [[package]] to be a table');
     const name = r.str(p, 'name', ' in [[package]]');
     const where = ` of the package ${quote(name)}`;
-    if (p.path !== undefined || r.optBool(p, 'editable', where) === true) return;
+    if (p.get('path') !== undefined || r.optBool(p, 'editable', where) === true) return;
     const version = r.optStr(p, 'version', where);
     if (version === undefined) {
       out.warn(line, `${quote(name)} has no version; not checked`);
       return;
     }
     const groups = r.strings(p, 'groups', where);
-    out.add(pep503(name), version, lineOf(p, 'name'), {
+    out.add(pep503(name), version, p.lineOf('name'), {
       scope: groups.length > 0 && !groups.includes('default') ? 'dev' : 'runtime',
     });
   });

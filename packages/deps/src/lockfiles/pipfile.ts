@@ -5,7 +5,7 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult } from '../model.ts';
 import { parseJson } from '../parse/json.ts';
-import { isObj, keys, lineOf, Reader } from '../parse/tree.ts';
+import { isObj, Reader } from '../parse/tree.ts';
 import { Collector, type LockfileFormat, pep503, unsupported } from './common.ts';
 
 function parsePipfileLock(path: string, text: string): LockfileResult {
@@ -13,13 +13,13 @@ function parsePipfileLock(path: string, text: string): LockfileResult {
   const root = parseJson(text, path);
   if (!isObj(root)) return r.fail(1, 'expected a JSON object at the top of Pipfile.lock');
   const meta = r.optObj(root, '_meta');
-  if (meta === undefined && root.default === undefined)
+  if (meta === undefined && root.get('default') === undefined)
     r.fail(1, "expected '_meta' and 'default'; is this a Pipfile.lock?");
-  const spec = meta?.['pipfile-spec'];
+  const spec = meta?.get('pipfile-spec');
   if (meta !== undefined && spec !== undefined && (typeof spec !== 'number' || spec > 6 || spec < 1))
     throw unsupported(
       path,
-      lineOf(meta, 'pipfile-spec'),
+      meta.lineOf('pipfile-spec'),
       `pipfile-spec ${quote(String(spec))} is not supported (supported: up to 6)`,
     );
   const out = new Collector(path, 'PyPI');
@@ -29,13 +29,13 @@ function parsePipfileLock(path: string, text: string): LockfileResult {
   ] as const) {
     const deps = r.optObj(root, section);
     if (deps === undefined) continue;
-    for (const name of keys(deps)) {
-      const line = lineOf(deps, name);
-      const entry = deps[name];
+    for (const name of deps.keys) {
+      const line = deps.lineOf(name);
+      const entry = deps.get(name);
       if (!isObj(entry)) r.fail(line, `expected a mapping for the package ${quote(name)}`);
       const version = r.optStr(entry, 'version', ` of ${quote(name)}`);
       if (version === undefined) {
-        if (entry.path === undefined)
+        if (entry.get('path') === undefined)
           out.warn(line, `${quote(name)} has no version (a VCS or editable requirement); not checked`);
         continue;
       }

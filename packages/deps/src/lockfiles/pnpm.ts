@@ -5,7 +5,7 @@
  */
 import { quote } from '@airlock/core';
 import type { LockfileResult, Scope } from '../model.ts';
-import { isObj, keys, lineOf, type Obj, Reader } from '../parse/tree.ts';
+import { isObj, type Obj, Reader, type Value } from '../parse/tree.ts';
 import { parseYaml } from '../parse/yaml.ts';
 import { Collector, type LockfileFormat, unsupported } from './common.ts';
 import { type Edge, scopesFromRoots } from './graph.ts';
@@ -29,6 +29,9 @@ export function parsePnpmKey(key: string, major: number): { name: string; versio
 
 const looksLikeVersion = (v: string) => /^[0-9]+\.[0-9]+\.[0-9]+/.test(v);
 
+/** Fields of a package entry the scan never reads. */
+const UNUSED_FIELDS = new Set(['resolution', 'engines', 'cpu', 'os', 'libc', 'hasBin', 'deprecated', 'requiresBuild']);
+
 const SECTIONS: readonly [string, Scope][] = [
   ['dependencies', 'runtime'],
   ['optionalDependencies', 'optional'],
@@ -37,16 +40,16 @@ const SECTIONS: readonly [string, Scope][] = [
 
 function parsePnpm(path: string, text: string): LockfileResult {
   const r: Reader = new Reader(path);
-  const root = parseYaml(text, path);
+  const root = parseYaml(text, path, (key, depth) => depth === 2 && UNUSED_FIELDS.has(key));
   if (!isObj(root)) return r.fail(1, 'expected a mapping at the top of pnpm-lock.yaml');
-  const raw = root.lockfileVersion;
+  const raw = root.get('lockfileVersion');
   const version = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : undefined;
   if (version === undefined) return r.fail(1, "expected 'lockfileVersion' at the top of pnpm-lock.yaml");
   const major = Number.parseInt(version, 10);
   if (!/^[0-9]+(\.[0-9]+)?$/.test(version) || ![5, 6, 9].includes(major))
     throw unsupported(
       path,
-      lineOf(root, 'lockfileVersion'),
+      root.lineOf('lockfileVersion'),
       `lockfileVersion ${quote(version)} is not supported (supported: 5.x, 6.x, 9.x)`,
     );
   const out = new Collector(path, 'npm');
@@ -57,17 +60,20 @@ function parsePnpm(path: string, text: string): LockfileResult {
   const importers: Obj[] = [];
   const importersObj = r.optObj(root, 'importers');
   if (importersObj !== undefined) {
-    for (const k of keys(importersObj)) {
-      const imp = importersObj[k];
-      if (!isObj(imp)) r.fail(lineOf(importersObj, k), `expected a mapping for the importer ${quote(k)}`);
+    for (const k of importersObj.keys) {
+      const imp = importersObj.get(k);
+      if (!isObj(imp)) r.fail(importersObj.lineOf(k), `expected a mapping for the importer ${quote(k)}`);
       importers.push(imp);
     }
   } else importers.push(root);
 
   /** The resolved version string an importer or snapshot gives a dependency (`1.0.0(react@18.0.0)`, `link:…`). */
-  const resolvedOf = (v: unknown): string | undefined => {
+  const resolvedOf = (v: Value | undefined): string | undefined => {
     if (typeof v === 'string') return v;
-    if (isObj(v as Obj) && typeof (v as Obj).version === 'string') return (v as Obj).version as string;
+    if (isObj(v)) {
+      const version = v.get('version');
+      if (typeof version === 'string') return version;
+    }
     return undefined;
   };
   /** The packages key a dependency resolves to. */
@@ -88,8 +94,8 @@ function parsePnpm(path: string, text: string): LockfileResult {
     for (const [section, scope] of SECTIONS) {
       const deps = r.optObj(imp, section);
       if (deps === undefined) continue;
-      for (const name of keys(deps)) {
-        const resolved = resolvedOf(deps[name]);
+      for (const name of deps.keys) {
+        const resolved = resolvedOf(deps.get(name));
         if (resolved === undefined || resolved.startsWith('link:') || resolved.startsWith('file:')) continue;
         const key = keyOf(name, resolved);
         roots.push({ node: key, scope });
@@ -102,17 +108,17 @@ function parsePnpm(path: string, text: string): LockfileResult {
   if (major >= 9) {
     const graph = snapshots ?? packages;
     const edges = (node: string): Edge[] => {
-      const snap = graph?.[node];
+      const snap = graph?.get(node);
       if (!isObj(snap)) return [];
       const out: Edge[] = [];
       for (const [field, optional] of [
         ['dependencies', false],
         ['optionalDependencies', true],
       ] as const) {
-        const deps = snap[field];
+        const deps = snap.get(field);
         if (!isObj(deps)) continue;
-        for (const name of keys(deps)) {
-          const resolved = resolvedOf(deps[name]);
+        for (const name of deps.keys) {
+          const resolved = resolvedOf(deps.get(name));
           if (resolved !== undefined) out.push({ to: keyOf(name, resolved), optional });
         }
       }
@@ -127,9 +133,9 @@ function parsePnpm(path: string, text: string): LockfileResult {
   }
 
   if (packages === undefined) return out.result(`pnpm-lock.yaml@${version}`);
-  for (const key of keys(packages)) {
-    const line = lineOf(packages, key);
-    const entry = packages[key];
+  for (const key of packages.keys) {
+    const line = packages.lineOf(key);
+    const entry = packages.get(key);
     if (!isObj(entry)) r.fail(line, `expected a mapping for the package ${quote(key)}`);
     const where = ` of ${quote(key)}`;
     const parsed = parsePnpmKey(key, major);

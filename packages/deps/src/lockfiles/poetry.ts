@@ -6,7 +6,7 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult, Scope } from '../model.ts';
 import { parseToml } from '../parse/toml.ts';
-import { isObj, itemLine, lineOf, Reader } from '../parse/tree.ts';
+import { isObj, itemLine, Reader } from '../parse/tree.ts';
 import { Collector, type LockfileFormat, pep503, unsupported } from './common.ts';
 
 function parsePoetry(path: string, text: string): LockfileResult {
@@ -17,10 +17,10 @@ function parsePoetry(path: string, text: string): LockfileResult {
   if (lockVersion !== undefined && !/^[12]\.[0-9]+$/.test(lockVersion))
     throw unsupported(
       path,
-      meta === undefined ? 1 : lineOf(meta, 'lock-version'),
+      meta === undefined ? 1 : meta.lineOf('lock-version'),
       `poetry lock-version ${quote(lockVersion)} is not supported (supported: 1.x, 2.x)`,
     );
-  if (meta === undefined && root.package === undefined)
+  if (meta === undefined && root.get('package') === undefined)
     r.fail(1, 'expected [[package]] tables and a [metadata] table; is this a poetry.lock?');
   const out = new Collector(path, 'PyPI');
   const packages = r.optArr(root, 'package') ?? [];
@@ -38,7 +38,7 @@ function parsePoetry(path: string, text: string): LockfileResult {
     let scope: Scope = 'runtime';
     if (category === 'dev' || (groups.length > 0 && !groups.includes('main'))) scope = 'dev';
     else if (r.optBool(p, 'optional', where) === true) scope = 'optional';
-    out.add(pep503(name), version, lineOf(p, 'name'), { scope });
+    out.add(pep503(name), version, p.lineOf('name'), { scope });
   });
   return out.result(`poetry.lock@${lockVersion ?? 'unknown'}`);
 }

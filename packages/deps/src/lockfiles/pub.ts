@@ -5,7 +5,7 @@
  */
 import { quote } from '@airlock/core';
 import type { LockfileResult } from '../model.ts';
-import { isObj, keys, lineOf, Reader } from '../parse/tree.ts';
+import { isObj, Reader } from '../parse/tree.ts';
 import { parseYaml } from '../parse/yaml.ts';
 import { Collector, type LockfileFormat } from './common.ts';
 
@@ -13,14 +13,14 @@ function parsePubspecLock(path: string, text: string): LockfileResult {
   const r: Reader = new Reader(path);
   const root = parseYaml(text, path);
   if (!isObj(root)) return r.fail(1, "expected a mapping with 'packages' at the top of pubspec.lock");
-  if (root.packages === undefined && root.sdks === undefined)
+  if (root.get('packages') === undefined && root.get('sdks') === undefined)
     r.fail(1, "expected 'packages' and 'sdks'; is this a pubspec.lock?");
   const out = new Collector(path, 'Pub');
   const packages = r.optObj(root, 'packages');
   if (packages === undefined) return out.result('pubspec.lock');
-  for (const name of keys(packages)) {
-    const line = lineOf(packages, name);
-    const entry = packages[name];
+  for (const name of packages.keys) {
+    const line = packages.lineOf(name);
+    const entry = packages.get(name);
     if (!isObj(entry)) r.fail(line, `expected a mapping for the package ${quote(name)}`);
     const where = ` of ${quote(name)}`;
     const source = r.optStr(entry, 'source', where);

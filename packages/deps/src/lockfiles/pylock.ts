@@ -6,7 +6,7 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult, Scope } from '../model.ts';
 import { parseToml } from '../parse/toml.ts';
-import { isObj, itemLine, lineOf, Reader } from '../parse/tree.ts';
+import { isObj, itemLine, Reader } from '../parse/tree.ts';
 import { Collector, type LockfileFormat, pep503, unsupported } from './common.ts';
 
 function parsePylock(path: string, text: string): LockfileResult {
@@ -16,7 +16,7 @@ function parsePylock(path: string, text: string): LockfileResult {
   if (lockVersion === undefined || !/^1(\.[0-9]+)?$/.test(lockVersion))
     throw unsupported(
       path,
-      lineOf(root, 'lock-version'),
+      root.lineOf('lock-version'),
       lockVersion === undefined
         ? "expected 'lock-version' at the top of a pylock.toml"
         : `pylock lock-version ${quote(lockVersion)} is not supported (supported: 1.x)`,
@@ -29,10 +29,10 @@ function parsePylock(path: string, text: string): LockfileResult {
     if (!isObj(p)) r.fail(line, 'expected [[packages]] to be a table');
     const name = r.str(p, 'name', ' in [[packages]]');
     const where = ` of the package ${quote(name)}`;
-    if (p.directory !== undefined) return;
+    if (p.get('directory') !== undefined) return;
     const version = r.optStr(p, 'version', where);
     if (version === undefined) {
-      out.warn(lineOf(p, 'name'), `${quote(name)} has no version (a VCS or archive requirement); not checked`);
+      out.warn(p.lineOf('name'), `${quote(name)} has no version (a VCS or archive requirement); not checked`);
       return;
     }
     const marker = r.optStr(p, 'marker', where) ?? '';
@@ -40,7 +40,7 @@ function parsePylock(path: string, text: string): LockfileResult {
     const groups = [...marker.matchAll(/['"]([^'"]+)['"]\s+in\s+dependency_groups/g)].map((m) => m[1] as string);
     if (groups.length > 0 && !groups.some((g) => defaultGroups.has(g))) scope = 'dev';
     else if (/\bextras\b/.test(marker)) scope = 'optional';
-    out.add(pep503(name), version, lineOf(p, 'name'), { scope });
+    out.add(pep503(name), version, p.lineOf('name'), { scope });
   });
   return out.result(`pylock.toml@${lockVersion}`);
 }

@@ -7,7 +7,7 @@
 import { quote } from '@airlock/core';
 import { type LockfileResult, lockfileError, type Scope } from '../model.ts';
 import { parseJson } from '../parse/json.ts';
-import { isObj, keys, lineOf, Reader } from '../parse/tree.ts';
+import { isObj, Reader } from '../parse/tree.ts';
 import { parseYaml } from '../parse/yaml.ts';
 import { Collector, dirOf, type LockfileFormat, type ParseOptions, splitLines, unsupported } from './common.ts';
 import { type Edge, scopesFromRoots } from './graph.ts';
@@ -66,10 +66,10 @@ function manifestRoots(
     ['optionalDependencies', 'optional'],
     ['devDependencies', 'dev'],
   ] as const) {
-    const deps = manifest[field];
+    const deps = manifest.get(field);
     if (!isObj(deps)) continue;
-    for (const name of keys(deps)) {
-      const range = deps[name];
+    for (const name of deps.keys) {
+      const range = deps.get(name);
       if (typeof range !== 'string') continue;
       const node = resolve(name, range);
       if (node !== undefined) roots.push({ node, scope });
@@ -237,38 +237,38 @@ function parseYarnBerry(path: string, text: string, options: ParseOptions): Lock
   const root = parseYaml(text, path);
   if (!isObj(root)) return r.fail(1, 'expected a mapping at the top of yarn.lock');
   const meta = r.obj(root, '__metadata');
-  const version = Number(meta.version);
+  const version = Number(meta.get('version'));
   if (!BERRY_VERSIONS.includes(version))
     throw unsupported(
       path,
-      lineOf(meta, 'version'),
-      `yarn lockfile __metadata.version ${quote(String(meta.version))} is not supported (supported: 4 to 8, and classic v1)`,
+      meta.lineOf('version'),
+      `yarn lockfile __metadata.version ${quote(String(meta.get('version')))} is not supported (supported: 4 to 8, and classic v1)`,
     );
   const entries: Entry[] = [];
   const byDescriptor = new Map<string, number>();
-  for (const key of keys(root)) {
+  for (const key of root.keys) {
     if (key === '__metadata') continue;
-    const line = lineOf(root, key);
-    const entry = root[key];
+    const line = root.lineOf(key);
+    const entry = root.get(key);
     if (!isObj(entry)) r.fail(line, `expected a mapping for ${quote(key)}`);
     const where = ` of ${quote(key)}`;
     const descriptors = key.split(',').map((d) => d.trim());
     const resolution = r.str(entry, 'resolution', where);
     const res = splitDescriptor(resolution);
     if (res === undefined)
-      r.fail(lineOf(entry, 'resolution'), `expected 'name@protocol:version' in the resolution ${quote(resolution)}`);
+      r.fail(entry.lineOf('resolution'), `expected 'name@protocol:version' in the resolution ${quote(resolution)}`);
     const version = r.optScalar(entry, 'version', where);
     const source = res.range.startsWith('npm:') ? 'registry' : LOCAL.test(res.range) ? 'local' : 'remote';
     const deps: Dep[] = [];
     const meta = r.optObj(entry, 'dependenciesMeta', where);
     const depsObj = r.optObj(entry, 'dependencies', where);
     if (depsObj !== undefined)
-      for (const name of keys(depsObj)) {
-        const range = depsObj[name];
+      for (const name of depsObj.keys) {
+        const range = depsObj.get(name);
         if (typeof range !== 'string')
-          r.fail(lineOf(depsObj, name), `expected a range for the dependency ${quote(name)}`);
-        const m = meta?.[name];
-        deps.push({ name, range, optional: isObj(m) && (m.optional === 'true' || m.optional === true) });
+          r.fail(depsObj.lineOf(name), `expected a range for the dependency ${quote(name)}`);
+        const m = meta?.get(name);
+        deps.push({ name, range, optional: isObj(m) && (m.get('optional') === 'true' || m.get('optional') === true) });
       }
     const index = entries.length;
     entries.push({ descriptors, line, name: res.name, ...(version === undefined ? {} : { version }), source, deps });

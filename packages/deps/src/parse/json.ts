@@ -5,12 +5,18 @@
  */
 import { quote } from '@airlock/core';
 import { lockfileError } from '../model.ts';
-import { type Arr, newArr, newObj, type Obj, pushItem, setKey, type Value } from './tree.ts';
+import { type Arr, newArr, newObj, type Obj, pushItem, type Value } from './tree.ts';
 
 export interface JsonOptions {
   /** Accept `//` and `/* *\/` comments and trailing commas. */
   readonly jsonc?: boolean;
   readonly maxDepth?: number;
+  /**
+   * Values the caller does not need: checked for well-formedness but never built (an npm lockfile's integrity
+   * hashes, URLs and engine ranges are most of its bytes). `depth` is the nesting depth of the object holding the key
+   * (1 for the top-level object) and `parentKey` the key that object is the value of.
+   */
+  readonly skip?: (key: string, parentKey: string | undefined, depth: number) => boolean;
 }
 
 const MAX_DEPTH = 256;
@@ -24,6 +30,7 @@ class JsonParser {
   private readonly path: string;
   private readonly jsonc: boolean;
   private readonly maxDepth: number;
+  private readonly skipValue: JsonOptions['skip'];
   private pos = 0;
   private line = 1;
 
@@ -32,6 +39,7 @@ class JsonParser {
     this.path = path;
     this.jsonc = options.jsonc === true;
     this.maxDepth = options.maxDepth ?? MAX_DEPTH;
+    this.skipValue = options.skip;
   }
 
   parseDocument(): Value {
@@ -95,11 +103,11 @@ class JsonParser {
     this.pos = p;
   }
 
-  private value(depth: number): Value {
+  private value(depth: number, key?: string): Value {
     const c = this.text.charCodeAt(this.pos);
     switch (c) {
       case 123: // {
-        return this.object(depth + 1);
+        return this.object(depth + 1, key);
       case 91: // [
         return this.array(depth + 1);
       case 34: // "
@@ -256,7 +264,7 @@ class JsonParser {
     }
   }
 
-  private object(depth: number): Obj {
+  private object(depth: number, parentKey?: string): Obj {
     if (depth > this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth} levels`);
     const obj = newObj(this.line);
     this.pos++; // {
@@ -278,7 +286,8 @@ class JsonParser {
         this.fail(`expected ':' after the key ${quote(key)}, found ${this.found()}`);
       this.pos++;
       this.skip();
-      setKey(obj, key, this.value(depth), keyLine);
+      if (this.skipValue?.(key, parentKey, depth) === true) this.skipOver(depth);
+      else obj.set(key, this.value(depth, key), keyLine);
       this.skip();
       const c = this.text.charCodeAt(this.pos);
       if (c === 44) {
@@ -295,6 +304,109 @@ class JsonParser {
         return obj;
       }
       this.fail(`expected ',' or '}' after the value of ${quote(key)}, found ${this.found()}`);
+    }
+  }
+
+  /** Check one value's syntax without building it (the same errors as building it). */
+  private skipOver(depth: number): void {
+    const t = this.text;
+    const c = t.charCodeAt(this.pos);
+    if (c === 34) {
+      this.skipString();
+      return;
+    }
+    if (c !== 123 && c !== 91) {
+      this.value(depth);
+      return;
+    }
+    // A container: walk it, strings skipped without building them, nesting checked.
+    const stack: number[] = [];
+    for (;;) {
+      const d = t.charCodeAt(this.pos);
+      if (d === 123 || d === 91) {
+        if (depth + stack.length + 1 > this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth} levels`);
+        stack.push(d === 123 ? 125 : 93);
+        this.pos++;
+        this.skip();
+        if (t.charCodeAt(this.pos) === stack[stack.length - 1]) {
+          this.pos++;
+          stack.pop();
+          if (stack.length === 0) return;
+          this.afterItem(stack);
+          continue;
+        }
+        if (d === 123) this.skipKey();
+        continue;
+      }
+      if (d === 34) this.skipString();
+      else this.value(depth + stack.length);
+      if (this.afterItem(stack)) return;
+    }
+  }
+
+  /** After an item inside a skipped container: ',' (then the next key in an object) or the closing bracket(s). */
+  private afterItem(stack: number[]): boolean {
+    for (;;) {
+      this.skip();
+      const c = this.text.charCodeAt(this.pos);
+      const close = stack[stack.length - 1] as number;
+      if (c === 44) {
+        this.pos++;
+        this.skip();
+        if (this.jsonc && this.text.charCodeAt(this.pos) === close) continue;
+        if (close === 125) this.skipKey();
+        return false;
+      }
+      if (c === close) {
+        this.pos++;
+        stack.pop();
+        if (stack.length === 0) return true;
+        continue;
+      }
+      this.fail(`expected ',' or '${close === 125 ? '}' : ']'}', found ${this.found()}`);
+    }
+  }
+
+  private skipKey(): void {
+    if (this.text.charCodeAt(this.pos) !== 34) this.fail(`expected a quoted key or '}', found ${this.found()}`);
+    const keyLine = this.line;
+    const key = this.string();
+    if (key === '__proto__') {
+      this.line = keyLine;
+      this.fail(`key '__proto__' is not allowed`);
+    }
+    this.skip();
+    if (this.text.charCodeAt(this.pos) !== 58)
+      this.fail(`expected ':' after the key ${quote(key)}, found ${this.found()}`);
+    this.pos++;
+    this.skip();
+  }
+
+  /** A string's syntax, without building it. */
+  private skipString(): void {
+    const t = this.text;
+    const p = this.pos + 1;
+    for (;;) {
+      const q = t.indexOf('"', p);
+      if (q < 0) {
+        this.pos = t.length;
+        this.fail('unterminated string (is the file truncated?)');
+      }
+      // Escapes and control characters: let the full reader check this string.
+      let plain = true;
+      for (let i = p; i < q; i++) {
+        const c = t.charCodeAt(i);
+        if (c === 92 || c < 0x20) {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        this.pos = q + 1;
+        return;
+      }
+      this.string();
+      return;
     }
   }
 

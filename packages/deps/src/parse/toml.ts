@@ -7,7 +7,7 @@
  */
 import { quote } from '@airlock/core';
 import { lockfileError } from '../model.ts';
-import { type Arr, isArr, isObj, LINE, newArr, newObj, type Obj, pushItem, setKey, type Value } from './tree.ts';
+import { type Arr, isArr, isObj, newArr, newObj, type Obj, pushItem, type Value } from './tree.ts';
 
 const MAX_DEPTH = 128;
 
@@ -154,13 +154,13 @@ class TomlParser {
     let table = root;
     for (let i = 0; i < path.length - 1; i++) table = this.descend(table, path[i] as string, line, name);
     const last = path[path.length - 1] as string;
-    const existing = table[last];
+    const existing = table.get(last);
     if (array) {
       let arr: Arr;
       if (existing === undefined) {
         arr = newArr(line);
         this.tableArrays.add(arr);
-        setKey(table, last, arr, line);
+        table.add(last, arr, line);
       } else if (isArr(existing) && this.tableArrays.has(existing)) {
         arr = existing;
       } else {
@@ -176,22 +176,22 @@ class TomlParser {
     if (existing === undefined) {
       const created = newObj(line);
       this.explicit.add(created);
-      setKey(table, last, created, line);
+      table.add(last, created, line);
       return created;
     }
     if (!isObj(existing) || this.explicit.has(existing) || this.dotted.has(existing) || this.frozen.has(existing))
       this.fail(`table [${name}] is defined more than once`);
     this.explicit.add(existing);
-    existing[LINE] = line;
+    existing.line = line;
     return existing;
   }
 
   /** One level of a header path: an existing or new (implicit) table, or the last element of an array of tables. */
   private descend(table: Obj, key: string, line: number, name: string): Obj {
-    const v = table[key];
+    const v = table.get(key);
     if (v === undefined) {
       const created = newObj(line);
-      setKey(table, key, created, line);
+      table.add(key, created, line);
       return created;
     }
     if (isObj(v) && !this.frozen.has(v)) return v;
@@ -212,11 +212,11 @@ class TomlParser {
     let target = table;
     for (let i = 0; i < path.length - 1; i++) {
       const k = path[i] as string;
-      const v = target[k];
+      const v = target.get(k);
       if (v === undefined) {
         const created = newObj(line);
         this.dotted.add(created);
-        setKey(target, k, created, line);
+        target.add(k, created, line);
         target = created;
       } else if (isObj(v) && this.dotted.has(v) && !this.frozen.has(v)) {
         target = v;
@@ -225,9 +225,8 @@ class TomlParser {
       }
     }
     const last = path[path.length - 1] as string;
-    if (Object.hasOwn(target, last)) this.fail(`duplicate key '${path.join('.')}'`);
-    const value = this.value(depth);
-    setKey(target, last, value, line);
+    if (target.has(last)) this.fail(`duplicate key '${path.join('.')}'`);
+    target.add(last, this.value(depth), line);
   }
 
   private value(depth: number): Value {
@@ -536,7 +535,7 @@ class TomlParser {
   private freeze(v: Value): void {
     if (isObj(v)) {
       this.frozen.add(v);
-      for (const k of Object.keys(v)) this.freeze(v[k] as Value);
+      for (const child of v.values) this.freeze(child);
     }
   }
 }

@@ -1,24 +1,79 @@
 /**
  * The positioned value tree every structured lockfile parser (JSON, TOML, YAML) produces, and the typed accessors the
- * lockfile readers use on it. Objects have no prototype (a `__proto__` or `constructor` key is plain data and cannot
- * pollute anything; parsers reject `__proto__` outright), and remember the line of each key; arrays remember the line
- * of each element.
+ * lockfile readers use on it. A mapping is an {@link Obj}: its keys, values and the line of each key in document
+ * order, never properties of a JavaScript object, so a `__proto__` or `constructor` key is plain data that cannot
+ * pollute anything (parsers still reject `__proto__` outright). Lookups are linear in small mappings and through an
+ * index built once in large ones. A list is an array that remembers the line of each element.
  */
 import { quote } from '@airlock/core';
 import { lockfileError } from '../model.ts';
 
 export const LINE: unique symbol = Symbol('line');
-export const KEY_LINES: unique symbol = Symbol('keyLines');
 export const ITEM_LINES: unique symbol = Symbol('itemLines');
 
 export type Value = string | number | boolean | null | Obj | Arr;
 
-export interface Obj {
-  [key: string]: Value;
-  /** Line of the object's first token (the key that introduced it, or its opening bracket). */
-  [LINE]: number;
+const INDEX_FROM = 12;
+
+export class Obj {
+  /** Line of the mapping's first token (the key that introduced it, or its opening bracket). */
+  line: number;
+  readonly keys: string[] = [];
+  readonly values: Value[] = [];
   /** Line of each key. */
-  [KEY_LINES]: Record<string, number>;
+  readonly lines: number[] = [];
+  private index: Map<string, number> | undefined;
+
+  constructor(line: number) {
+    this.line = line;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  private find(key: string): number {
+    if (this.index !== undefined) return this.index.get(key) ?? -1;
+    return this.keys.indexOf(key);
+  }
+
+  get(key: string): Value | undefined {
+    const i = this.find(key);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  has(key: string): boolean {
+    return this.find(key) >= 0;
+  }
+
+  /** The line of a key, or of the mapping itself when the key is absent. */
+  lineOf(key?: string): number {
+    if (key === undefined) return this.line;
+    const i = this.find(key);
+    return i < 0 ? this.line : (this.lines[i] as number);
+  }
+
+  /** Add a key; false (and nothing changed) when it is already there. */
+  add(key: string, value: Value, line: number): boolean {
+    if (this.find(key) >= 0) return false;
+    const i = this.keys.length;
+    this.keys.push(key);
+    this.values.push(value);
+    this.lines.push(line);
+    if (this.index !== undefined) this.index.set(key, i);
+    else if (i + 1 >= INDEX_FROM) this.index = new Map(this.keys.map((k, j) => [k, j]));
+    return true;
+  }
+
+  /** Replace a key's value (or add it), keeping its first position: JSON's "last duplicate wins". */
+  set(key: string, value: Value, line: number): void {
+    const i = this.find(key);
+    if (i < 0) this.add(key, value, line);
+    else {
+      this.values[i] = value;
+      this.lines[i] = line;
+    }
+  }
 }
 
 export interface Arr extends Array<Value> {
@@ -27,10 +82,7 @@ export interface Arr extends Array<Value> {
 }
 
 export function newObj(line: number): Obj {
-  const o = Object.create(null) as Obj;
-  o[LINE] = line;
-  o[KEY_LINES] = Object.create(null) as Record<string, number>;
-  return o;
+  return new Obj(line);
 }
 
 export function newArr(line: number): Arr {
@@ -40,40 +92,17 @@ export function newArr(line: number): Arr {
   return a;
 }
 
-export function setKey(o: Obj, key: string, value: Value, line: number): void {
-  o[key] = value;
-  o[KEY_LINES][key] = line;
-}
-
 export function pushItem(a: Arr, value: Value, line: number): void {
   a.push(value);
   a[ITEM_LINES].push(line);
 }
 
 export function isObj(v: Value | undefined): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return v instanceof Obj;
 }
 
 export function isArr(v: Value | undefined): v is Arr {
   return Array.isArray(v);
-}
-
-export function has(o: Obj, key: string): boolean {
-  return Object.hasOwn(o, key);
-}
-
-/** Own keys of an object, in document order. */
-export function keys(o: Obj): string[] {
-  return Object.keys(o);
-}
-
-/** The line of a key (or of the object itself when the key is absent). */
-export function lineOf(o: Obj, key?: string): number {
-  if (key !== undefined) {
-    const line = o[KEY_LINES][key];
-    if (line !== undefined) return line;
-  }
-  return o[LINE];
 }
 
 export function itemLine(a: Arr | readonly Value[], index: number): number {
@@ -85,7 +114,7 @@ export function describeValue(v: Value | undefined): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
+  if (v instanceof Obj) return 'a mapping';
   if (typeof v === 'string') return `the string ${quote(v, 40)}`;
   return `${typeof v === 'number' ? 'the number' : 'the boolean'} ${String(v)}`;
 }
@@ -102,79 +131,79 @@ export class Reader {
     throw lockfileError(this.path, line, message, cause);
   }
 
+  private wrong(o: Obj, key: string, what: string, where: string, v: Value | undefined): never {
+    return this.fail(o.lineOf(key), `expected ${what} for '${key}'${where}, found ${describeValue(v)}`);
+  }
+
   obj(o: Obj, key: string, where = ''): Obj {
-    const v = o[key];
-    if (!isObj(v)) this.fail(lineOf(o, key), `expected a mapping for '${key}'${where}, found ${describeValue(v)}`);
+    const v = o.get(key);
+    if (!(v instanceof Obj)) return this.wrong(o, key, 'a mapping', where, v);
     return v;
   }
 
   optObj(o: Obj, key: string, where = ''): Obj | undefined {
-    const v = o[key];
+    const v = o.get(key);
     if (v === undefined || v === null) return undefined;
-    if (!isObj(v)) this.fail(lineOf(o, key), `expected a mapping for '${key}'${where}, found ${describeValue(v)}`);
+    if (!(v instanceof Obj)) return this.wrong(o, key, 'a mapping', where, v);
     return v;
   }
 
   arr(o: Obj, key: string, where = ''): Arr {
-    const v = o[key];
-    if (!isArr(v)) this.fail(lineOf(o, key), `expected a list for '${key}'${where}, found ${describeValue(v)}`);
-    return v;
+    const v = o.get(key);
+    if (!Array.isArray(v)) return this.wrong(o, key, 'a list', where, v);
+    return v as Arr;
   }
 
   optArr(o: Obj, key: string, where = ''): Arr | undefined {
-    const v = o[key];
+    const v = o.get(key);
     if (v === undefined || v === null) return undefined;
-    if (!isArr(v)) this.fail(lineOf(o, key), `expected a list for '${key}'${where}, found ${describeValue(v)}`);
-    return v;
+    if (!Array.isArray(v)) return this.wrong(o, key, 'a list', where, v);
+    return v as Arr;
   }
 
   str(o: Obj, key: string, where = ''): string {
-    const v = o[key];
-    if (typeof v !== 'string')
-      this.fail(lineOf(o, key), `expected a string for '${key}'${where}, found ${describeValue(v)}`);
+    const v = o.get(key);
+    if (typeof v !== 'string') return this.wrong(o, key, 'a string', where, v);
     return v;
   }
 
   optStr(o: Obj, key: string, where = ''): string | undefined {
-    const v = o[key];
+    const v = o.get(key);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string')
-      this.fail(lineOf(o, key), `expected a string for '${key}'${where}, found ${describeValue(v)}`);
+    if (typeof v !== 'string') return this.wrong(o, key, 'a string', where, v);
     return v;
   }
 
   /** A string, or a number written without quotes (YAML and TOML lockfiles write versions both ways). */
   optScalar(o: Obj, key: string, where = ''): string | undefined {
-    const v = o[key];
+    const v = o.get(key);
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'number') return String(v);
-    if (typeof v !== 'string')
-      this.fail(lineOf(o, key), `expected a string for '${key}'${where}, found ${describeValue(v)}`);
+    if (typeof v !== 'string') return this.wrong(o, key, 'a string', where, v);
     return v;
   }
 
   optBool(o: Obj, key: string, where = ''): boolean | undefined {
-    const v = o[key];
+    const v = o.get(key);
     if (v === undefined || v === null) return undefined;
     if (v === 'true') return true;
     if (v === 'false') return false;
-    if (typeof v !== 'boolean')
-      this.fail(lineOf(o, key), `expected true or false for '${key}'${where}, found ${describeValue(v)}`);
+    if (typeof v !== 'boolean') return this.wrong(o, key, 'true or false', where, v);
     return v;
   }
 
   /** Strings of a list (or of a mapping's keys when the lockfile writes a set as a mapping). */
   strings(o: Obj, key: string, where = ''): string[] {
-    const v = o[key];
+    const v = o.get(key);
     if (v === undefined || v === null) return [];
-    if (isArr(v)) {
+    if (Array.isArray(v)) {
       return v.map((item, i) => {
         if (typeof item !== 'string')
           this.fail(itemLine(v, i), `expected a string in '${key}'${where}, found ${describeValue(item)}`);
         return item;
       });
     }
-    if (isObj(v)) return keys(v);
-    return this.fail(lineOf(o, key), `expected a list for '${key}'${where}, found ${describeValue(v)}`);
+    if (v instanceof Obj) return [...v.keys];
+    return this.wrong(o, key, 'a list', where, v);
   }
 }

@@ -1,24 +1,46 @@
 /**
- * YAML lockfiles (pnpm-lock.yaml, yarn berry's yarn.lock, pubspec.lock) through the `yaml` package's Document API,
- * converted to the positioned tree with the line of every key. The failsafe schema keeps every scalar a string
+ * YAML lockfiles (pnpm-lock.yaml, yarn berry's yarn.lock, pubspec.lock): the block subset package managers write is
+ * read by ./yaml-block.ts; anything else goes through the `yaml` package's Document API, converted to the positioned
+ * tree with the line of every key. The failsafe schema keeps every scalar a string
  * (`1.10` stays "1.10", not the number 1.1). Aliases are resolved with a budget on the nodes they expand to, so an
  * alias bomb ("billion laughs") fails fast instead of exhausting memory; `__proto__` keys and complex keys are refused.
  */
 import { quote } from '@airlock/core';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { lockfileError } from '../model.ts';
-import { type Arr, newArr, newObj, type Obj, pushItem, setKey, type Value } from './tree.ts';
+import { type Arr, newArr, newObj, type Obj, pushItem, type Value } from './tree.ts';
+import { readBlockYaml, type SkipKey } from './yaml-block.ts';
 
 const MAX_DEPTH = 128;
 
-export function parseYaml(text: string, path: string): Value {
+/**
+ * Above this size only the block subset is read: the full parser's time and memory grow too fast for a file that
+ * large, and no package manager writes one outside the subset.
+ */
+export const FULL_YAML_MAX_BYTES = 8 * 1024 * 1024;
+
+export function parseYaml(text: string, path: string, skipKey?: SkipKey): Value {
+  const fast = readBlockYaml(text, skipKey);
+  if ('value' in fast) return fast.value;
+  if (text.length > FULL_YAML_MAX_BYTES)
+    throw lockfileError(
+      path,
+      fast.outsideAt,
+      'expected plain block YAML as package managers write it; this line has a syntax error or a construct they do not use (anchors, aliases, tags, multi-line scalars…), and a file over 8 MiB is only read in that style',
+    );
+  return parseFullYaml(text, path);
+}
+
+/** The `yaml` package's parser, for everything outside the block subset (and for every error message). */
+export function parseFullYaml(text: string, path: string): Value {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, {
       lineCounter,
       schema: 'failsafe',
-      uniqueKeys: true,
+      // Duplicate keys are checked below: the library's own check is quadratic in the size of a mapping.
+      uniqueKeys: false,
       prettyErrors: true,
       strict: true,
       stringKeys: false,
@@ -66,7 +88,8 @@ export function parseYaml(text: string, path: string): Value {
           throw lockfileError(path, keyLine, 'expected a plain key, found a complex (mapping or list) key');
         const key = keyNode.value === null ? '' : String(keyNode.value);
         if (key === '__proto__') throw lockfileError(path, keyLine, `key '__proto__' is not allowed`);
-        setKey(obj, key, convert(pair.value, depth + 1, keyLine), keyLine);
+        if (!obj.add(key, convert(pair.value, depth + 1, keyLine), keyLine))
+          throw lockfileError(path, keyLine, `invalid YAML: the key ${quote(key)} appears twice`);
       }
       return obj;
     }

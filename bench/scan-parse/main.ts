@@ -1,0 +1,119 @@
+/**
+ * Lockfile parse speed: a generated npm project of 10,000 packages written as package-lock.json v3, yarn.lock v1 and
+ * pnpm-lock.yaml v9, each parsed by Airlock (packages/deps, from source) and by the package manager's own reader in
+ * the same run: @npmcli/arborist's virtual tree (`loadVirtual`), @yarnpkg/lockfile's `parse`, @pnpm/lockfile-file's
+ * `readWantedLockfile`. Every measurement runs in its own process (bench/scan-parse/child.ts) so its peak memory is
+ * its own; times are medians of repeated parses after a warm-up (wall clock, and CPU time beside it, since this
+ * machine is shared); memory is the peak resident set above the process's resident set once its modules are loaded.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, ms, ROOT, ratio, report } from '../lib.ts';
+import { makeGraph, packageJson, packageLockV3, pnpmLockV9, yarnLockV1 } from './generate.ts';
+
+const PACKAGES = 10_000;
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+// Arborist's loadVirtual re-checks every edge of the root's children as each child is added: minutes at this size.
+const ARBORIST_RUNS = Number(process.env.BENCH_ARBORIST_RUNS ?? 1);
+
+interface Measurement {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly peakMiB: number;
+  readonly aboveBaselineMiB: number;
+  readonly packages: number;
+}
+
+function measure(parser: string, dir: string, runs: number, warmups: number): Measurement {
+  const child = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=4096', join(ROOT, 'bench/scan-parse/child.ts'), parser, dir, String(runs), String(warmups)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  if (child.status !== 0) throw new Error(`bench: ${parser} failed: ${child.stderr}`);
+  const r = JSON.parse(child.stdout) as {
+    times: number[];
+    cpu: number[];
+    baselineRssKiB: number;
+    maxRssKiB: number;
+    packages: number;
+  };
+  return {
+    wall: median(r.times),
+    cpu: median(r.cpu),
+    peakMiB: r.maxRssKiB / 1024,
+    aboveBaselineMiB: (r.maxRssKiB - r.baselineRssKiB) / 1024,
+    packages: r.packages,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-scan-parse-'));
+try {
+  const graph = makeGraph(PACKAGES);
+  const files = {
+    'package-lock.json': packageLockV3(graph),
+    'yarn.lock': yarnLockV1(graph),
+    'pnpm-lock.yaml': pnpmLockV9(graph),
+  };
+  writeFileSync(join(dir, 'package.json'), packageJson(graph));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const size = (name: string) => `${(statSync(join(dir, name)).size / 2 ** 20).toFixed(1)} MiB`;
+
+  const pairs = [
+    {
+      file: 'package-lock.json',
+      ours: 'airlock-package-lock',
+      peer: 'arborist',
+      peerName: '@npmcli/arborist loadVirtual',
+    },
+    { file: 'yarn.lock', ours: 'airlock-yarn', peer: 'yarnpkg-lockfile', peerName: '@yarnpkg/lockfile parse' },
+    {
+      file: 'pnpm-lock.yaml',
+      ours: 'airlock-pnpm',
+      peer: 'pnpm-lockfile-file',
+      peerName: '@pnpm/lockfile-file readWantedLockfile',
+    },
+  ];
+  const rows = [];
+  for (const p of pairs) {
+    console.log(`bench scan-parse: ${p.file} (${size(p.file)})…`);
+    const ours = measure(p.ours, dir, RUNS, 1);
+    const peerIsArborist = p.peer === 'arborist';
+    const peer = measure(p.peer, dir, peerIsArborist ? ARBORIST_RUNS : RUNS, peerIsArborist ? 0 : 1);
+    if (ours.packages !== PACKAGES || peer.packages !== PACKAGES)
+      throw new Error(
+        `bench: ${p.file}: expected ${PACKAGES} packages, got ${ours.packages} (ours) and ${peer.packages} (${p.peer})`,
+      );
+    rows.push(
+      {
+        what: `parse ${p.file} v${p.file === 'yarn.lock' ? '1' : p.file === 'pnpm-lock.yaml' ? '9' : '3'} (${size(p.file)}, ${PACKAGES} packages): wall`,
+        ours: ms(ours.wall),
+        reference: `${ms(peer.wall)} (${p.peerName})`,
+        ratio: ratio(ours.wall, peer.wall),
+        note: `median of ${RUNS} (peer ${peerIsArborist ? ARBORIST_RUNS : RUNS})${peerIsArborist ? ', peer not warmed up (one run takes about a minute)' : ''}`,
+      },
+      {
+        what: `parse ${p.file}: CPU time`,
+        ours: ms(ours.cpu),
+        reference: ms(peer.cpu),
+        ratio: ratio(ours.cpu, peer.cpu),
+        note: 'user + system, median',
+      },
+      {
+        what: `parse ${p.file}: peak memory above the loaded process`,
+        ours: `${ours.aboveBaselineMiB.toFixed(0)} MiB`,
+        reference: `${peer.aboveBaselineMiB.toFixed(0)} MiB`,
+        ratio: ratio(ours.aboveBaselineMiB, peer.aboveBaselineMiB),
+        note: `peak RSS ${ours.peakMiB.toFixed(0)} MiB vs ${peer.peakMiB.toFixed(0)} MiB (ours runs from TypeScript source with Node's type stripper loaded)`,
+      },
+    );
+  }
+  report('scan-parse', 'lockfile parse speed against the package managers’ own readers', rows, [
+    `Input generated at bench time (bench/scan-parse/generate.ts): ${PACKAGES} packages in ten dependency tiers, 11% scoped, 25% dev, the same graph in each format; Airlock's figure includes scope (dev/optional/runtime) from the dependency graph and package.json where the format needs it, and Package URLs.`,
+    'Each measurement runs in its own process (bench/scan-parse/child.ts); memory is process.resourceUsage().maxRSS minus the resident set after the modules are loaded.',
+  ]);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
