@@ -46,6 +46,21 @@ export function plantedExamples(): Array<{ rule: string; line: string; secret: s
   const urlPw = p(alnum(10), '9x');
   const bearer = p(alnum(20), '.', alnum(12), '9');
   const generic = p(alnum(12), '7!', alnum(4));
+  const lower = (n: number) => randomFrom('abcdefghijklmnopqrstuvwxyz', n);
+  const hex = (n: number) => randomBytes(n).toString('hex').slice(0, n);
+  const openai = p('sk-', 'proj-', b64url(64), 'T3Blbk', 'FJ', b64url(64));
+  const anthropic = p('sk-', 'ant-api03-', b64url(93), 'AA');
+  const hf = p('h', 'f_', lower(20), 'ABCDEFGHIJKLMN');
+  const groq = p('g', 'sk_', alnum(52));
+  const docker = p('dckr', '_pat_', b64url(27));
+  const shopify = p('shp', 'at_', hex(32));
+  const linear = p('lin', '_api_', alnum(40));
+  const notion = p('nt', 'n_', String(randomInt(1e10, 1e11 - 1)), alnum(35));
+  const grafana = p('gl', 'sa_', alnum(32), '_', hex(8));
+  const databricks = p('da', 'pi', hex(32));
+  const figma = p('fi', 'gd_', b64url(40));
+  const vercel = p('vc', 'p_', alnum(24));
+  const onepassword = p('op', 's_ey', b64(120));
   return [
     ex('aws-access-key-id', `export AWS_ACCESS_KEY_ID=${awsId}`, awsId),
     ex('aws-secret-access-key', `aws_secret_access_key = ${awsSecret}`, awsSecret),
@@ -80,6 +95,19 @@ export function plantedExamples(): Array<{ rule: string; line: string; secret: s
     ex('doppler-token', `DOPPLER_TOKEN="${doppler}"`, doppler),
     ex('vault-token', `X-Vault-Token: ${vault}`, vault),
     ex('sendgrid-api-key', `sendgrid ${sendgrid}`, sendgrid),
+    ex('openai-api-key', `OPENAI_API_KEY=${openai}`, openai),
+    ex('anthropic-api-key', `x-api-key: ${anthropic}`, anthropic),
+    ex('huggingface-token', `HF_TOKEN ${hf}`, hf),
+    ex('groq-api-key', `GROQ_API_KEY ${groq}`, groq),
+    ex('docker-pat', `docker login -u ci -p ${docker}`, docker),
+    ex('shopify-token', `X-Shopify-Access-Token: ${shopify}`, shopify),
+    ex('linear-api-key', `linear ${linear}`, linear),
+    ex('notion-token', `notion ${notion}`, notion),
+    ex('grafana-token', `grafana ${grafana}`, grafana),
+    ex('databricks-token', `DATABRICKS_TOKEN: ${databricks}`, databricks),
+    ex('figma-token', `figma ${figma}`, figma),
+    ex('vercel-token', `vercel --token ${vercel}`, vercel),
+    ex('onepassword-service-account-token', `OP_SERVICE_ACCOUNT_TOKEN ${onepassword}`, onepassword),
     ex('private-key', pem, pem.slice(pem.indexOf('\n'), pem.indexOf('-----END'))),
     ex('jwt', `id_token=${jwt}`, jwt),
     ex('url-credentials', `git clone https://deploy:${urlPw}@git.example.com/acme/app.git`, urlPw),
