@@ -158,6 +158,22 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
       io.log.error(text, { file: f.package.source.path, startLine: f.package.source.line, title: f.id });
     else io.log.info(`${text} (${f.package.source.path}:${f.package.source.line})`);
   }
+  const unscored = report.policy.decisions.filter(
+    (d) => d.disposition.kind === 'report' && d.finding.severity.level === 'unscored',
+  ).length;
+  if (unscored > 0 && policy.unscored === 'warn') {
+    io.log.warning(
+      `${unscored} finding(s) have no severity in their advisories (policy: unscored warn); see the job summary`,
+    );
+  }
+  for (const u of report.unpinned.slice(0, 20)) {
+    io.log.warning(`${u.name} ${u.spec} is not pinned to one version, so it is not scanned`, {
+      file: u.source.path,
+      startLine: u.source.line,
+    });
+  }
+  if (report.unpinned.length > 20)
+    io.log.warning(`${report.unpinned.length - 20} more unpinned requirements are listed in the job summary`);
   if (reported > 0) {
     io.log.info(
       `${reported} finding(s) below the policy's threshold or outside its scopes are listed in the job summary and the SARIF report`,

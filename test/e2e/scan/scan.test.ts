@@ -107,6 +107,27 @@ describe('actions/scan (built dist/scan through the runner harness)', () => {
     expect(run.summary).toContain('minimist only parses our own fixed argv');
   });
 
+  it('warns about unscored findings under unscored: warn, and about unpinned requirements at their line', async () => {
+    const db = writeDb({
+      PyPI: [advisory('PYSEC-2019-217', 'PyPI', 'Jinja2', [{ introduced: '0' }, { fixed: '2.10.1' }])],
+    });
+    const job = newJob({ 'requirements.txt': 'jinja2==2.10\nrequests>=2\n' });
+    const run = await job.step(SCAN, { inputs: { 'offline-db': db, unscored: 'warn' } });
+    expect(run.outcome).toBe('success');
+    expect(run.outputs).toMatchObject({ findings: '1', unscored: '1', failed: 'false' });
+    const warnings = run.annotations.filter((a) => a.level === 'warning');
+    expect(warnings.map((w) => w.message)).toContain(
+      '1 finding(s) have no severity in their advisories (policy: unscored warn); see the job summary',
+    );
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        message: 'requests >=2 is not pinned to one version, so it is not scanned',
+        file: 'requirements.txt',
+        line: 2,
+      }),
+    );
+  });
+
   it('reports expired ignores and stops applying them', async () => {
     const policy =
       'scan:\n  ignore:\n    - id: GHSA-xvch-5gv4-984h\n      reason: temporary\n      expires: 2020-01-01\n';
