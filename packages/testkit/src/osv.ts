@@ -64,6 +64,8 @@ function affects(advisory: Obj, ecosystem: string, name: string, version: string
     for (const r of (a?.ranges as unknown[] | undefined) ?? []) {
       const range = obj(r);
       if (range?.type === 'GIT') continue;
+      // Like the service: SEMVER versions carry no `v` prefix, and a Go version sent with one matches no range.
+      if (range?.type === 'SEMVER' && /^v\d/.test(version)) continue;
       let hit = false;
       for (const e of (range?.events as Obj[] | undefined) ?? []) {
         if (typeof e.introduced === 'string' && (e.introduced === '0' || dotted(version, e.introduced) >= 0))

@@ -43,6 +43,24 @@ describe('OSV API client', () => {
     expect(client.lookup('PyPI', 'jinja2').map((a) => a.id)).toEqual(['PYSEC-2024-1']);
   });
 
+  it('sends Go versions without the v prefix, as OSV writes them (else the API matches nothing)', async () => {
+    const api = await start([
+      advisory('GO-2020-0001', 'Go', 'github.com/gin-gonic/gin', [{ introduced: '0' }, { fixed: '1.6.0' }]),
+    ]);
+    const client = await new OsvApi({ http: http(), baseUrl: api.origin }).load([
+      { ecosystem: 'Go', name: 'github.com/gin-gonic/gin', version: 'v1.5.0' },
+    ]);
+    expect(client.lookup('Go', 'github.com/gin-gonic/gin').map((a) => a.id)).toEqual(['GO-2020-0001']);
+    const direct = await fetch(`${api.origin}/v1/querybatch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        queries: [{ package: { name: 'github.com/gin-gonic/gin', ecosystem: 'Go' }, version: 'v1.5.0' }],
+      }),
+    });
+    expect(await direct.json()).toEqual({ results: [{}] }); // the emulator, like the service, matches no v-prefixed version
+  });
+
   it('follows next_page_token per query until the last page', async () => {
     const many = Array.from({ length: 5 }, (_, i) =>
       advisory(`GHSA-${i}aaa-aaaa-aaaa`, 'npm', 'lodash', [{ introduced: '0' }]),

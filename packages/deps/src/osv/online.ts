@@ -133,7 +133,7 @@ export class OsvApi implements AdvisoryIndex {
     const body = JSON.stringify({
       queries: batch.map(({ query, token }) => ({
         package: { name: query.name, ecosystem: query.ecosystem },
-        version: query.version,
+        version: apiVersion(query),
         ...(token === undefined ? {} : { page_token: token }),
       })),
     });
@@ -264,4 +264,13 @@ export class OsvApi implements AdvisoryIndex {
       kind: 'external',
     });
   }
+}
+
+/**
+ * The version as the OSV API expects it. Go module versions are written `v1.2.3` but OSV's Go advisories use SEMVER
+ * ranges without the `v`, and the API matches a `v`-prefixed version against none of them: a silent false negative
+ * for a whole ecosystem unless the prefix is dropped.
+ */
+export function apiVersion(query: { readonly ecosystem: Ecosystem; readonly version: string }): string {
+  return query.ecosystem === 'Go' ? query.version.replace(/^v(?=\d)/, '') : query.version;
 }
