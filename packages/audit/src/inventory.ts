@@ -92,8 +92,11 @@ export function inventory(documents: readonly Document[]): Inventory {
             const v = step.with.get(input)?.value.trim();
             if (v) principal[input] = v;
           }
+          const providerInput = step.with.get('provider')?.value.trim().toLowerCase() ?? '';
           const audience =
-            (id?.audienceInput ? step.with.get(id.audienceInput)?.value.trim() : undefined) || id?.defaultAudience;
+            (id?.audienceInput ? step.with.get(id.audienceInput)?.value.trim() : undefined) ||
+            id?.audienceByProvider?.[providerInput] ||
+            id?.defaultAudience;
           oidc.push({
             step: step.label,
             line,

@@ -313,7 +313,7 @@ jobs:
         with:
           provider: vault
           audience: https://vault.example.com
-          role: ci
+          vault-role: ci
       - run: ./deploy.sh
         env:
           SLACK: \${{ secrets.SLACK_WEBHOOK }}
@@ -341,7 +341,7 @@ jobs:
         line: 15,
         provider: 'vault',
         audience: 'https://vault.example.com',
-        principal: { provider: 'vault', role: 'ci' },
+        principal: { 'vault-role': 'ci' },
       },
     ]);
     expect(inv.secrets).toEqual([{ name: 'SLACK_WEBHOOK', jobs: ['wf.yml#deploy'] }]);

@@ -60,6 +60,8 @@ export interface OidcIdentity {
   /** The input holding the audience, and the default audience when it is not set. */
   readonly audienceInput?: string;
   readonly defaultAudience?: string;
+  /** Default audiences by the value of the `provider` input (Airlock exchange). */
+  readonly audienceByProvider?: Readonly<Record<string, string>>;
   /** Inputs that name the role or principal obtained (role ARN, service account, client id, Vault role). */
   readonly principalInputs?: readonly string[];
 }

@@ -1,5 +1,6 @@
 import { appendToMap, insertAfterKey } from '../fixes.ts';
 import type { Step } from '../model/types.ts';
+import { pairOf } from '../source/yaml.ts';
 import { allSteps } from './shared.ts';
 import type { Rule } from './types.ts';
 
@@ -43,7 +44,7 @@ export const artipacked: Rule = {
         const edit =
           step.withNode !== undefined
             ? appendToMap(ctx.file, step.withNode, ['persist-credentials: false'])
-            : step.with.size === 0 && step.node.get('with') === undefined
+            : pairOf(step.node, 'with') === null
               ? insertAfterKey(ctx.file, step.node, 'uses', ['with:', '  persist-credentials: false'])
               : undefined;
         if (edit !== undefined) fix = { description: 'add persist-credentials: false', edits: [edit] };

@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import type { Expr } from '../expressions/ast.ts';
-import { scanTemplate } from '../expressions/template.ts';
+import { scanTemplate, type TemplateScan } from '../expressions/template.ts';
 import { type StepFacts, stepFacts } from '../knowledge/index.ts';
 import type { Action, Document, EnvVar, Job, Step, StringValue, Workflow } from '../model/types.ts';
 import type { SourceFile, Span } from '../source/yaml.ts';
@@ -53,8 +53,20 @@ export function expressionsIn(file: SourceFile, sv: StringValue): LocatedExpress
   return out;
 }
 
+const SCANS = new WeakMap<Scalar, TemplateScan>();
+
+/** The `${{ … }}` placeholders of a scalar's value (cached per scalar). */
+export function templateOf(sv: StringValue): TemplateScan {
+  let scan = SCANS.get(sv.node);
+  if (scan === undefined) {
+    scan = scanTemplate(sv.value);
+    SCANS.set(sv.node, scan);
+  }
+  return scan;
+}
+
 function locateExpressions(file: SourceFile, sv: StringValue): LocatedExpression[] {
-  const scan = scanTemplate(sv.value);
+  const scan = templateOf(sv);
   const out: LocatedExpression[] = [];
   for (const p of scan.placeholders) {
     if (p.expr === undefined) continue;
@@ -184,7 +196,7 @@ export function eol(file: SourceFile): string {
 
 const STRINGS = new WeakMap<SourceFile, StringValue[]>();
 
-/** Every string scalar of a file (values and keys), in source order. */
+/** Every string scalar of a file (values and keys), in document order. */
 export function allStrings(file: SourceFile): StringValue[] {
   let out = STRINGS.get(file);
   if (out !== undefined) return out;
@@ -197,7 +209,6 @@ export function allStrings(file: SourceFile): StringValue[] {
       }
     });
   }
-  list.sort((a, b) => a.span.start - b.span.start);
   STRINGS.set(file, list);
   return list;
 }

@@ -1,5 +1,5 @@
-import { parseCondition, scanTemplate } from '../expressions/template.ts';
-import { allSteps, allStrings, locate } from './shared.ts';
+import { parseCondition } from '../expressions/template.ts';
+import { allSteps, allStrings, locate, templateOf } from './shared.ts';
 import type { Rule } from './types.ts';
 
 /** YAML that does not parse. What did parse is still audited. */
@@ -65,7 +65,7 @@ export const expressionSyntax: Rule = {
     }
     for (const sv of allStrings(ctx.file)) {
       if (conditions.has(sv.node) || !sv.value.includes('${{')) continue;
-      const scan = scanTemplate(sv.value);
+      const scan = templateOf(sv);
       if (scan.unclosed !== undefined) {
         ctx.report({
           span: locate(ctx.file, sv, scan.unclosed, scan.unclosed + 3),

@@ -4,6 +4,7 @@ import { appendToMap, insertAfterKey } from '../fixes.ts';
 import { lookupAction, type Taint, taintOf } from '../knowledge/index.ts';
 import type { Document, Job, Step, StringValue } from '../model/types.ts';
 import type { Severity } from '../severity.ts';
+import { pairOf } from '../source/yaml.ts';
 import {
   expressionsIn,
   type LocatedExpression,
@@ -130,6 +131,7 @@ function envFix(
   const shell = shellOf(ctx.doc, job, step);
   if (shell === 'other' || step.run === undefined) return undefined;
   if (step.envNode?.flow) return undefined;
+  if (step.envNode === undefined && pairOf(step.node, 'env') !== null) return undefined; // env: set to something else
   const names = new Map<string, string>(); // expression text → env name
   const taken = new Map(step.env.map((e) => [e.name, e.value?.value]));
   const edits: TextEdit[] = [];

@@ -194,7 +194,13 @@ export function pairs(map: YAMLMap | null): Array<{ key: string; pair: Pair; key
 
 /** The pair with a key in a mapping. */
 export function pairOf(map: YAMLMap | null, key: string): { pair: Pair; keyNode: Scalar; value: Node | null } | null {
-  for (const p of pairs(map)) if (p.key === key) return p;
+  if (map === null) return null;
+  for (const item of map.items) {
+    if (!isPair(item)) continue;
+    const keyNode = isScalar(item.key) ? (item.key as Scalar) : asScalar(item.key);
+    if (keyNode === null || String(keyNode.value) !== key) continue;
+    return { pair: item as Pair, keyNode, value: deref(item.value) };
+  }
   return null;
 }
 

@@ -1,0 +1,3 @@
+export function lintAll(
+  files: ReadonlyArray<{ path: string; text: string }>,
+): Promise<{ problems: number; restarts: number; injected: Set<string> }>;
