@@ -5,7 +5,8 @@ await runAction({
   name: 'trail',
   inputs: (input) => ({
     mode: input.choice('mode', ['seal', 'verify'], { default: 'seal' }),
-    trailPath: input.string('trail-path'),
+    trailPaths: input.list('trail-path', { separator: 'newline' }),
+    sign: input.boolean('sign', { default: true }),
     upload: input.boolean('upload', { default: true }),
     artifactName: input.string('artifact-name', { default: 'airlock-trail' }),
     retentionDays: input.integer('retention-days', { min: 1, max: 400 }),

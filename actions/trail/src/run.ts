@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { chmodSync, existsSync, globSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import {
   errorMessage,
@@ -18,11 +18,18 @@ import {
   parseTrustedRoot,
   type Trust,
 } from '@airlock/signing';
-import { buildTrailStatement, sigstoreStatementVerifier, TrailVerifyError, verifyTrail } from '@airlock/trail';
+import {
+  buildTrailStatement,
+  sigstoreStatementVerifier,
+  type TrailToSeal,
+  TrailVerifyError,
+  verifyTrail,
+} from '@airlock/trail';
 
 export interface Inputs {
   readonly mode: 'seal' | 'verify';
-  readonly trailPath: string | undefined;
+  readonly trailPaths: readonly string[];
+  readonly sign: boolean;
   readonly upload: boolean;
   readonly artifactName: string;
   readonly retentionDays: number | undefined;
@@ -59,35 +66,131 @@ function loadTrust(io: StepIO, trustedRoot: string): Trust {
     : parseTrustedRoot(read(io, trustedRoot, "input 'trusted-root'"), `input 'trusted-root' (${trustedRoot})`);
 }
 
+/** The trail files a seal covers: the given paths and globs (in the workspace), or this job's own trail. */
+function trailFiles(inputs: Inputs, io: StepIO, runnerTemp: string): Array<{ path: string; name: string }> {
+  if (inputs.trailPaths.length === 0) return [{ path: trailPath(runnerTemp), name: 'trail.jsonl' }];
+  const files: string[] = [];
+  for (const pattern of inputs.trailPaths) {
+    const matches = /[*?[{]/.test(pattern) ? globSync(pattern, { cwd: io.workspace }).sort() : [pattern];
+    if (matches.length === 0) {
+      throw new InputError('input-invalid', `input 'trail-path': '${pattern}' matches no file in the workspace`);
+    }
+    files.push(...matches.map((m) => resolve(io.workspace, m)));
+  }
+  const unique = [...new Set(files)];
+  return unique.map((path) => ({
+    path,
+    name: unique.length === 1 ? 'trail.jsonl' : relative(io.workspace, path).split('\\').join('/'),
+  }));
+}
+
 async function seal(inputs: Inputs, io: StepIO): Promise<StepResult> {
-  for (const name of ['bundlePath', 'certificateIdentity', 'jobLog'] as const) {
-    if (inputs[name] !== undefined) {
-      throw new InputError(
-        'input-invalid',
-        `input '${name === 'bundlePath' ? 'bundle-path' : name === 'jobLog' ? 'job-log' : 'certificate-identity'}' belongs to mode verify; this step seals`,
-      );
+  for (const [key, input] of [
+    ['bundlePath', 'bundle-path'],
+    ['certificateIdentity', 'certificate-identity'],
+    ['jobLog', 'job-log'],
+  ] as const) {
+    if (inputs[key] !== undefined) {
+      throw new InputError('input-invalid', `input '${input}' belongs to mode verify; this step seals`);
     }
   }
   if (io.runnerTemp === undefined) {
     throw new InputError('input-invalid', 'RUNNER_TEMP is not set: the seal runs inside a GitHub Actions job');
   }
-  const path = inputs.trailPath === undefined ? trailPath(io.runnerTemp) : resolve(io.workspace, inputs.trailPath);
-  if (!existsSync(path)) {
+  const files = trailFiles(inputs, io, io.runnerTemp);
+  const own = files[0]?.path as string;
+  if (inputs.trailPaths.length === 0 && !existsSync(own)) {
     io.log.warning(
-      `trail: nothing to seal: there is no Airlock trail at ${path} yet. Each job has its own trail, written by the Airlock actions that ran earlier in the same job; put this step after them (with \`if: always()\`).`,
+      `trail: nothing to seal: there is no Airlock trail at ${own} yet. Each job has its own trail, written by the Airlock actions that ran earlier in the same job; put this step after them (with \`if: always()\`).`,
     );
     io.summary.heading('Airlock trail').paragraph('Nothing to seal: no Airlock action ran earlier in this job.');
     return { result: { sealed: false, reason: 'no trail' } };
   }
-  const text = read(io, path, 'the trail');
-  const chain = verifyChain(text, basename(path));
-  if (!chain.ok) {
-    throw new TrailVerifyError(
-      'trail-broken',
-      `cannot seal the trail: ${chain.message}. It was changed after it was written; the records before it verified (${chain.records.length}).`,
-    );
+  const trails: TrailToSeal[] = files.map(({ path, name }) => {
+    const text = read(io, path, 'the trail');
+    const chain = verifyChain(text, name);
+    if (!chain.ok) {
+      throw new TrailVerifyError(
+        'trail-broken',
+        `cannot seal the trail: ${chain.message}. It was changed after it was written; the records before it verified (${chain.records.length}).`,
+      );
+    }
+    return { name, text, records: chain.records, hashes: chain.hashes };
+  });
+  const records = trails.reduce((n, t) => n + t.records.length, 0);
+  const signed = inputs.sign ? await signTrails(inputs, io, trails) : undefined;
+
+  const dir = join(io.runnerTemp, 'airlock', `seal-${Date.now().toString(36)}`);
+  const written: string[] = [];
+  const write = (name: string, content: string) => {
+    const file = join(dir, name);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, content, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    written.push(file);
+    return file;
+  };
+  const sealedPaths = trails.map((t) => write(t.name, t.text));
+  const bundlePath = signed === undefined ? undefined : write('trail.sigstore.json', signed.json);
+  let artifactId: number | undefined;
+  if (inputs.upload) {
+    try {
+      const uploaded = await new DefaultArtifactClient().uploadArtifact(inputs.artifactName, written, dir, {
+        ...(inputs.retentionDays === undefined ? {} : { retentionDays: inputs.retentionDays }),
+      });
+      artifactId = uploaded.id;
+    } catch (error) {
+      throw new TrailVerifyError(
+        'trail-unreadable',
+        `the trail was ${signed ? 'sealed' : 'checked'} (${dir}) but uploading artifact '${inputs.artifactName}' failed: ${errorMessage(error)}. Set upload: false to keep it on the runner only.`,
+      );
+    }
   }
-  const statement = buildTrailStatement(text, chain.records, chain.hashes, 'trail.jsonl');
+  const digests = trails.map((t) => sha256Hex(t.text));
+  if (bundlePath !== undefined) io.setOutput('bundle-path', bundlePath);
+  io.setOutput('sealed-trail-path', sealedPaths.join('\n'));
+  io.setOutput('trail-sha256', digests.join('\n'));
+  io.setOutput('records', String(records));
+  io.setOutput('head', trails.map((t) => t.hashes.at(-1) ?? '').join('\n'));
+  if (signed?.tlog !== undefined) io.setOutput('log-index', String(signed.tlog.logIndex));
+  if (artifactId !== undefined) io.setOutput('artifact-id', String(artifactId));
+  const what = `${trails.length === 1 ? '' : `${trails.length} trails, `}${records} records`;
+  io.log.info(
+    signed === undefined
+      ? `trail: checked ${what}; not signed (sign: false): a job with id-token: write must seal the uploaded trail`
+      : `trail: sealed ${what} as ${signed.certificate.identity}`,
+  );
+  io.summary
+    .heading(signed === undefined ? 'Airlock trail checked (unsigned)' : 'Airlock trail sealed')
+    .paragraph(
+      `${what}${signed ? `, signed by ${signed.certificate.identity}${signed.tlog ? ` (Rekor log index ${signed.tlog.logIndex})` : ''}` : ', not signed'}${artifactId !== undefined ? `, artifact '${inputs.artifactName}' (id ${artifactId})` : ''}.`,
+    )
+    .table(
+      ['trail', '#', 'action', 'phase', 'step', 'outcome', 'time'],
+      trails.flatMap((t) =>
+        t.records.map((r) => [t.name, String(r.seq), r.action.name, r.action.phase, r.step ?? '', r.outcome, r.time]),
+      ),
+      'records',
+    );
+  return {
+    result: {
+      sealed: signed !== undefined,
+      trails: trails.map((t, i) => ({
+        name: t.name,
+        records: t.records.length,
+        head: t.hashes.at(-1) ?? '',
+        sha256: digests[i] as string,
+      })),
+      signer: signed?.certificate.identity ?? null,
+      log_index: signed?.tlog?.logIndex ?? null,
+      artifact_id: artifactId ?? null,
+    },
+    subjects: trails.map((t, i) => ({ name: t.name, digest: { sha256: digests[i] as string } })),
+  };
+}
+
+/** Sign the statement over the trails keylessly, then check the new seal verifies for each of them (fail closed). */
+async function signTrails(inputs: Inputs, io: StepIO, trails: readonly TrailToSeal[]) {
   const trust = loadTrust(io, inputs.trustedRoot);
   const endpoints = chooseEndpoints({
     staging: inputs.instance === 'staging',
@@ -118,90 +221,29 @@ async function seal(inputs: Inputs, io: StepIO): Promise<StepResult> {
     },
     now: io.now,
   });
+  const statement = buildTrailStatement(trails);
   const signed = await signer.signStatement(statement as unknown as Parameters<KeylessSigner['signStatement']>[0]);
-
-  // Fail closed: the seal must verify, with the identity it claims, before anything relies on it.
   const issuer = typeof claims.iss === 'string' ? claims.iss : inputs.certificateIssuer;
-  const check = await verifyTrail({
-    trailText: text,
-    trailName: 'trail.jsonl',
-    bundle: signed.json,
-    policy: { identity: signed.certificate.identity, issuer },
-    verifyStatement: sigstoreStatementVerifier(trust, 'the new seal'),
-  });
-  if (!check.ok)
-    throw new TrailVerifyError('trail-not-verified', `the new seal does not verify: ${check.failure?.message}`);
-
-  const last = chain.records.at(-1)?.seq ?? 0;
-  const dir = join(io.runnerTemp, 'airlock', `seal-${last}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const sealedTrail = join(dir, 'trail.jsonl');
-  const bundlePath = join(dir, 'trail.sigstore.json');
-  for (const [file, content] of [
-    [sealedTrail, text],
-    [bundlePath, signed.json],
-  ] as const) {
-    writeFileSync(file, content, { mode: 0o600 });
-    chmodSync(file, 0o600);
+  for (const trail of trails) {
+    const check = await verifyTrail({
+      trailText: trail.text,
+      trailName: trail.name,
+      bundle: signed.json,
+      policy: { identity: signed.certificate.identity, issuer },
+      verifyStatement: sigstoreStatementVerifier(trust, 'the new seal'),
+    });
+    if (!check.ok)
+      throw new TrailVerifyError('trail-not-verified', `the new seal does not verify: ${check.failure?.message}`);
   }
-  const trailSha = sha256Hex(text);
-  const head = chain.hashes.at(-1) ?? '';
-  let artifactId: number | undefined;
-  if (inputs.upload) {
-    try {
-      const uploaded = await new DefaultArtifactClient().uploadArtifact(
-        inputs.artifactName,
-        [sealedTrail, bundlePath],
-        dir,
-        {
-          ...(inputs.retentionDays === undefined ? {} : { retentionDays: inputs.retentionDays }),
-        },
-      );
-      artifactId = uploaded.id;
-    } catch (error) {
-      throw new TrailVerifyError(
-        'trail-unreadable',
-        `the trail was sealed (${bundlePath}) but uploading artifact '${inputs.artifactName}' failed: ${errorMessage(error)}. Set upload: false to keep the seal on the runner only.`,
-      );
-    }
-  }
-  io.setOutput('bundle-path', bundlePath);
-  io.setOutput('sealed-trail-path', sealedTrail);
-  io.setOutput('trail-sha256', trailSha);
-  io.setOutput('records', String(chain.records.length));
-  io.setOutput('head', head);
-  if (signed.tlog !== undefined) io.setOutput('log-index', String(signed.tlog.logIndex));
-  if (artifactId !== undefined) io.setOutput('artifact-id', String(artifactId));
-  io.log.info(`trail: sealed ${chain.records.length} records (head ${head}) as ${signed.certificate.identity}`);
-  io.summary
-    .heading('Airlock trail sealed')
-    .paragraph(
-      `${chain.records.length} records, head ${head}, signed by ${signed.certificate.identity}${signed.tlog ? ` (Rekor log index ${signed.tlog.logIndex})` : ''}${artifactId !== undefined ? `, artifact '${inputs.artifactName}' (id ${artifactId})` : ''}.`,
-    )
-    .table(
-      ['#', 'action', 'phase', 'step', 'outcome', 'time'],
-      chain.records.map((r) => [String(r.seq), r.action.name, r.action.phase, r.step ?? '', r.outcome, r.time]),
-      'records',
-    );
-  return {
-    result: {
-      sealed: true,
-      records: chain.records.length,
-      head,
-      trail_sha256: trailSha,
-      signer: signed.certificate.identity,
-      log_index: signed.tlog?.logIndex ?? null,
-      artifact_id: artifactId ?? null,
-    },
-    subjects: [{ name: 'trail.jsonl', digest: { sha256: trailSha } }],
-  };
+  return signed;
 }
 
 async function verify(inputs: Inputs, io: StepIO): Promise<StepResult> {
-  if (inputs.trailPath === undefined) {
+  const trailFile = inputs.trailPaths[0];
+  if (trailFile === undefined || inputs.trailPaths.length > 1) {
     throw new InputError(
       'input-missing',
-      "input 'trail-path' is required in mode verify: the trail.jsonl downloaded from the sealing job",
+      "mode verify needs exactly one 'trail-path': the trail.jsonl downloaded from the sealing job",
     );
   }
   if (inputs.bundlePath === undefined || inputs.certificateIdentity === undefined) {
@@ -210,12 +252,12 @@ async function verify(inputs: Inputs, io: StepIO): Promise<StepResult> {
       "mode verify needs input 'bundle-path' (the seal's trail.sigstore.json) and 'certificate-identity' (the workflow that sealed it): an unsigned trail proves nothing to another job",
     );
   }
-  const text = read(io, inputs.trailPath, "input 'trail-path'");
+  const text = read(io, trailFile, "input 'trail-path'");
   const bundle = read(io, inputs.bundlePath, "input 'bundle-path'");
   const log = inputs.jobLog === undefined ? undefined : read(io, inputs.jobLog, "input 'job-log'");
   const result = await verifyTrail({
     trailText: text,
-    trailName: inputs.trailPath,
+    trailName: trailFile,
     bundle,
     policy: { identity: inputs.certificateIdentity, issuer: inputs.certificateIssuer },
     verifyStatement: sigstoreStatementVerifier(loadTrust(io, inputs.trustedRoot), inputs.bundlePath),
@@ -234,7 +276,7 @@ async function verify(inputs: Inputs, io: StepIO): Promise<StepResult> {
   io.setOutput('trail-sha256', trailSha);
   io.setOutput('records', String(result.records.length));
   io.setOutput('head', result.hashes.at(-1) ?? '');
-  io.log.info(`trail: ${inputs.trailPath} verified: ${result.checks.map((c) => c.detail).join('; ')}`);
+  io.log.info(`trail: ${trailFile} verified: ${result.checks.map((c) => c.detail).join('; ')}`);
   return {
     result: {
       verified: true,
@@ -242,6 +284,6 @@ async function verify(inputs: Inputs, io: StepIO): Promise<StepResult> {
       signer: result.signer?.identity ?? null,
       witnessed: log !== undefined,
     },
-    subjects: [{ name: basename(inputs.trailPath), digest: { sha256: trailSha } }],
+    subjects: [{ name: basename(trailFile), digest: { sha256: trailSha } }],
   };
 }

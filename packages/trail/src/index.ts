@@ -8,10 +8,13 @@ export { sigstoreStatementVerifier } from './sigstore.ts';
 export {
   buildTrailStatement,
   recordedSubjects,
+  type SealedTrail,
   STATEMENT_TYPE,
+  sealedTrail,
   TRAIL_PREDICATE_TYPE,
   type TrailPredicate,
   type TrailStatement,
+  type TrailToSeal,
 } from './statement.ts';
 export {
   type IdentityPolicy,

@@ -1,5 +1,5 @@
 import { AirlockError, sha256Hex, type TrailRecord, verifyChain } from '@airlock/core';
-import { STATEMENT_TYPE, TRAIL_PREDICATE_TYPE, type TrailPredicate } from './statement.ts';
+import { type SealedTrail, STATEMENT_TYPE, TRAIL_PREDICATE_TYPE } from './statement.ts';
 import { checkWitnesses, parseWitnesses } from './witness.ts';
 
 /**
@@ -117,8 +117,7 @@ export async function verifyTrail(options: VerifyTrailOptions): Promise<TrailVer
     const statement = verified.statement as {
       _type?: unknown;
       predicateType?: unknown;
-      predicate?: Partial<TrailPredicate>;
-      subject?: unknown;
+      predicate?: { trails?: readonly Partial<SealedTrail>[] };
     };
     if (statement?._type !== STATEMENT_TYPE || statement.predicateType !== TRAIL_PREDICATE_TYPE) {
       return fail(
@@ -128,14 +127,16 @@ export async function verifyTrail(options: VerifyTrailOptions): Promise<TrailVer
       );
     }
     const digest = sha256Hex(options.trailText);
-    if (statement.predicate?.trail?.sha256 !== digest) {
+    const sealed = (statement.predicate?.trails ?? []).find((t) => t.sha256 === digest);
+    if (sealed === undefined) {
+      const signed = (statement.predicate?.trails ?? []).map((t) => `${String(t.sha256).slice(0, 12)}…`).join(', ');
       return fail(
         'statement',
         'statement-digest',
-        `the seal is for another trail: it signs trail digest ${String(statement.predicate?.trail?.sha256).slice(0, 12)}…, this file is ${digest.slice(0, 12)}…`,
+        `the seal is for another trail: it signs ${signed === '' ? 'no trail' : `trail digest ${signed}`}, this file is ${digest.slice(0, 12)}…`,
       );
     }
-    const signedHashes = statement.predicate.hashes ?? [];
+    const signedHashes = sealed.hashes ?? [];
     const firstDiff = hashes.findIndex((h, i) => signedHashes[i] !== h);
     if (signedHashes.length !== hashes.length || firstDiff >= 0) {
       const seq = firstDiff >= 0 ? firstDiff + 1 : Math.min(signedHashes.length, hashes.length) + 1;

@@ -211,6 +211,50 @@ describe('trail seal', () => {
     );
   });
 
+  it('lets jobs without id-token upload their trail unsigned, and a final job seal them all together', async () => {
+    const audit = newJob({ job: 'audit', idToken: {} });
+    await audit.step(AUDIT, { inputs: { paths: '.github/workflows' } });
+    const unsigned = await audit.step(TRAIL, { inputs: { sign: false, 'artifact-name': 'trail-audit' } });
+    expect(unsigned.outcome, unsigned.log).toBe('success');
+    expect(unsigned.outputs['bundle-path']).toBeUndefined();
+    expect(unsigned.summary).toContain('Airlock trail checked (unsigned)');
+    const { job: build } = await sealedJob('trail-build-own');
+    const final = newJob({ job: 'seal' });
+    for (const [name, job] of [
+      ['audit', audit],
+      ['build', build],
+    ] as const) {
+      mkdirSync(join(final.workspace, 'trails', name), { recursive: true });
+      writeFileSync(
+        join(final.workspace, 'trails', name, 'trail.jsonl'),
+        readFileSync(join(job.runnerTemp, 'airlock', 'trail.jsonl')),
+      );
+    }
+    const all = await final.step(TRAIL, {
+      inputs: { ...SEAL_INPUTS, 'trail-path': 'trails/*/trail.jsonl', 'artifact-name': 'trails-all' },
+    });
+    expect(all.outcome, all.log).toBe('success');
+    const files = readZip(artifacts.artifacts.get('trails-all')?.data as Buffer);
+    expect([...files.keys()].sort()).toEqual([
+      'trail.sigstore.json',
+      'trails/audit/trail.jsonl',
+      'trails/build/trail.jsonl',
+    ]);
+    for (const name of ['audit', 'build']) {
+      writeFileSync(join(final.workspace, `${name}.jsonl`), files.get(`trails/${name}/trail.jsonl`) as Buffer);
+      const ok = await final.step(TRAIL, {
+        inputs: {
+          mode: 'verify',
+          'trail-path': `${name}.jsonl`,
+          'bundle-path': all.outputs['bundle-path'] as string,
+          'certificate-identity': IDENTITY,
+          'trusted-root': 'trusted_root.json',
+        },
+      });
+      expect(ok.outcome, ok.log).toBe('success');
+    }
+  });
+
   it('reports an artifact service refusal clearly, keeping the seal on the runner', async () => {
     artifacts.failCreateWith = 403;
     const job = newJob();
@@ -218,7 +262,7 @@ describe('trail seal', () => {
     const seal = await job.step(TRAIL, { inputs: { ...SEAL_INPUTS, 'artifact-name': 'refused' } });
     expect(seal.outcome).toBe('failure');
     expect(errors(seal)[0]).toMatch(
-      /the trail was sealed \(.*trail\.sigstore\.json\) but uploading artifact 'refused' failed: .*Set upload: false/,
+      /the trail was sealed \(.*seal-[a-z0-9]+\) but uploading artifact 'refused' failed: .*Set upload: false/,
     );
     const noUpload = await job.step(TRAIL, { inputs: { ...SEAL_INPUTS, upload: false } });
     expect(noUpload.outcome, noUpload.log).toBe('success');

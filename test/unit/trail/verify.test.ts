@@ -73,7 +73,10 @@ const stubVerifier: StatementVerifier = async (bundle, policy) => {
 function seal(text: string) {
   const chain = verifyChain(text);
   if (!chain.ok) throw new Error('bad chain');
-  return { statement: buildTrailStatement(text, chain.records, chain.hashes), ...POLICY };
+  return {
+    statement: buildTrailStatement([{ name: 'trail.jsonl', text, records: chain.records, hashes: chain.hashes }]),
+    ...POLICY,
+  };
 }
 
 describe('verifyTrail', () => {
@@ -206,6 +209,44 @@ describe('verifyTrail', () => {
       log: `${l}\n${sealRecord}`,
     });
     expect(conflict.failure).toMatchObject({ code: 'witness-conflict', seq: 4 });
+  });
+
+  it('verifies each trail of a seal that covers several jobs, and only those', async () => {
+    const a = makeTrail(2, 'job-a');
+    const b = makeTrail(4, 'job-b');
+    const chainOf = (t: string) => {
+      const c = verifyChain(t);
+      if (!c.ok) throw new Error('chain');
+      return c;
+    };
+    const both = {
+      statement: buildTrailStatement([
+        { name: 'a/trail.jsonl', text: a.text, ...chainOf(a.text) },
+        { name: 'b/trail.jsonl', text: b.text, ...chainOf(b.text) },
+      ]),
+      ...POLICY,
+    };
+    for (const t of [a, b]) {
+      const r = await verifyTrail({
+        trailText: t.text,
+        trailName: 't',
+        bundle: both,
+        policy: POLICY,
+        verifyStatement: stubVerifier,
+        log: t.log,
+      });
+      expect(r.ok).toBe(true);
+    }
+    const c = makeTrail(2, 'job-c');
+    const other = await verifyTrail({
+      trailText: c.text,
+      trailName: 'c',
+      bundle: both,
+      policy: POLICY,
+      verifyStatement: stubVerifier,
+    });
+    expect(other.failure?.code).toBe('statement-digest');
+    expect(both.statement.subject.map((s) => s.name)).toEqual(['a/trail.jsonl', 'b/trail.jsonl', 'app.tgz']);
   });
 
   it('detects any random mutation of the file (property)', async () => {
