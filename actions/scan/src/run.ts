@@ -106,6 +106,12 @@ function writePrivate(path: string, text: string): void {
 }
 
 export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
+  if (inputs.osvApiUrl.protocol === 'http:' && !/^(127\.|localhost$|\[::1\]$)/.test(inputs.osvApiUrl.hostname)) {
+    throw new InputError(
+      'input-invalid',
+      `input 'osv-api-url' must use https (plain http is accepted for loopback test services only); got '${inputs.osvApiUrl.href}'`,
+    );
+  }
   const policy = loadPolicy(inputs, io.workspace);
   const cacheRoot = io.runnerTemp ?? undefined;
   const source: AdvisorySourceOptions =

@@ -247,6 +247,10 @@ describe('actions/scan (built dist/scan through the runner harness)', () => {
       "scan: input 'osv-api-url' must be an https or http URL; got 'ftp://osv.example'",
     ],
     [{ paths: 'missing/dir' }, 'scan: missing/dir: no such file or directory'],
+    [
+      { 'osv-api-url': 'http://osv.example.com', 'offline-db': '' },
+      "scan: input 'osv-api-url' must use https (plain http is accepted for loopback test services only); got 'http://osv.example.com/'",
+    ],
   ])('rejects the inputs %j with a clear message', async (inputs, message) => {
     const job = newJob({ 'package-lock.json': vulnerableLock });
     const run = await job.step(SCAN, { inputs: { 'offline-db': DB, ...inputs } });
