@@ -147,6 +147,9 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
   for (const r of report.policy.expiredIgnores) {
     io.log.warning(`ignore ${r.id} expired on ${r.expires} and no longer applies (${r.source}): ${r.reason}`);
   }
+  for (const r of report.policy.unusedIgnores) {
+    io.log.notice(`ignore ${r.id} (${r.source}) matched no finding; remove it if the vulnerability is gone`);
+  }
   for (const u of report.notEvaluated) {
     io.log.warning(`${u.advisory.id} not evaluated for ${u.package.name}@${u.package.version}: ${u.reason}`, {
       file: u.package.source.path,
