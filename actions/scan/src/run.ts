@@ -201,7 +201,7 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
     inputs.sarifFile !== undefined
       ? resolve(io.workspace, inputs.sarifFile)
       : join(io.runnerTemp ?? io.workspace, 'airlock-scan', 'results.sarif');
-  writePrivate(sarifPath, `${JSON.stringify(toSarif(report, tool), null, 2)}\n`);
+  writePrivate(sarifPath, `${JSON.stringify(toSarif(report, tool))}\n`); // compact: it is for machines, and large
   io.setOutput('sarif-file', sarifPath);
   if (inputs.jsonFile !== undefined) {
     const path = isAbsolute(inputs.jsonFile) ? inputs.jsonFile : resolve(io.workspace, inputs.jsonFile);
