@@ -53,7 +53,8 @@ const PURL_TYPE: Record<Ecosystem, string> = {
 };
 
 function encodeSegment(s: string): string {
-  return /^[A-Za-z0-9._~-]*$/.test(s) ? s : encodeURIComponent(s).replace(/%3A/gi, ':');
+  // toWellFormed: a lone surrogate (from a damaged file) would make encodeURIComponent throw.
+  return /^[A-Za-z0-9._~-]*$/.test(s) ? s : encodeURIComponent(s.toWellFormed()).replace(/%3A/gi, ':');
 }
 
 /** A Package URL as the purl specification writes it for the ecosystem. */

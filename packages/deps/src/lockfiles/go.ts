@@ -16,7 +16,7 @@ function tokenize(line: string, path: string, n: number): { tokens: string[]; co
   let i = 0;
   while (i < line.length) {
     const c = line[i] as string;
-    if (c === ' ' || c === '\t') {
+    if (/\s/.test(c)) {
       i++;
       continue;
     }
@@ -87,7 +87,8 @@ function parseGoMod(path: string, text: string, options: ParseOptions): Lockfile
     throw lockfileError(path, n, m);
   };
   const checkVersion = (v: string, n: number, what: string) => {
-    if (!goScheme.isValid(v)) fail(n, `expected a module version like v1.2.3 for ${what}, found ${quote(v)}`);
+    if (!v.startsWith('v') || !goScheme.isValid(v))
+      fail(n, `expected a module version like v1.2.3 for ${what}, found ${quote(v)}`);
   };
   const directive = (verb: string, args: string[], n: number, comment: string) => {
     switch (verb) {
@@ -203,7 +204,8 @@ function parseGoSum(path: string, text: string): LockfileResult {
       throw lockfileError(path, n, `expected 'module version h1:hash', found ${quote(line)}`);
     const [module, version] = parts as [string, string];
     if (version.endsWith('/go.mod')) return;
-    if (!goScheme.isValid(version)) throw lockfileError(path, n, `expected a module version, found ${quote(version)}`);
+    if (!version.startsWith('v') || !goScheme.isValid(version))
+      throw lockfileError(path, n, `expected a module version like v1.2.3, found ${quote(version)}`);
     const prev = best.get(module);
     if (prev === undefined || goScheme.compare(version, prev.version) > 0) best.set(module, { version, line: n });
   });

@@ -141,9 +141,10 @@ export class Reader {
     return v;
   }
 
+  /** Absent, null or empty (YAML's `key:` with nothing after it) is undefined. */
   optObj(o: Obj, key: string, where = ''): Obj | undefined {
     const v = o.get(key);
-    if (v === undefined || v === null) return undefined;
+    if (v === undefined || v === null || v === '') return undefined;
     if (!(v instanceof Obj)) return this.wrong(o, key, 'a mapping', where, v);
     return v;
   }
@@ -156,7 +157,7 @@ export class Reader {
 
   optArr(o: Obj, key: string, where = ''): Arr | undefined {
     const v = o.get(key);
-    if (v === undefined || v === null) return undefined;
+    if (v === undefined || v === null || v === '') return undefined;
     if (!Array.isArray(v)) return this.wrong(o, key, 'a list', where, v);
     return v as Arr;
   }

@@ -4,7 +4,7 @@
  * one-line flow mappings and sequences, comments. It returns undefined as soon as it meets anything outside that
  * subset (anchors, aliases, tags, block scalars, multi-line scalars or flows, complex keys, several documents, tabs,
  * duplicate keys, inconsistent indentation); the caller then parses the file with the full YAML parser, which also
- * produces every error message. Values are the failsafe schema's: every scalar a string, an empty value null.
+ * produces every error message. Values are the failsafe schema's: every scalar a string, an empty value ''.
  *
  * Why: the `yaml` package composes a 2.7 MB pnpm lockfile in seconds (its duplicate-key check is quadratic in the
  * size of a mapping); this reads the same file in tens of milliseconds, linearly.
@@ -222,7 +222,7 @@ class FlowReader {
       if (this.s[this.i] !== ':') bail();
       this.i++;
       this.ws();
-      const v = this.s[this.i] === ',' || this.s[this.i] === '}' ? null : this.value(depth + 1);
+      const v = this.s[this.i] === ',' || this.s[this.i] === '}' ? '' : this.value(depth + 1);
       if (!obj.add(k, v, this.line)) bail();
       this.ws();
       const c = this.s[this.i];
@@ -336,14 +336,17 @@ class BlockReader {
     return this.map(indent, depth);
   }
 
-  /** The value of a key whose line ended after the colon: a nested block, a same-indent sequence, or null. */
+  /**
+   * The value of a key (or item) whose line ended after the colon (or dash): a nested block, a same-indent sequence,
+   * or the empty string (the failsafe schema's empty scalar).
+   */
   private blockValue(parentIndent: number, depth: number, allowSameIndentSeq: boolean): Value {
     const next = this.lines[this.pos];
-    if (next === undefined) return null;
+    if (next === undefined) return '';
     if (next.indent > parentIndent) return this.node(next.indent, depth + 1);
     if (allowSameIndentSeq && next.indent === parentIndent && (next.text === '-' || next.text.startsWith('- ')))
       return this.seq(parentIndent, depth + 1);
-    return null;
+    return '';
   }
 
   private map(indent: number, depth: number): Obj {
