@@ -8,7 +8,17 @@
 import { AirlockError } from '@airlock/core';
 
 /** Ecosystem names exactly as OSV spells them. */
-export type Ecosystem = 'npm' | 'PyPI' | 'Go' | 'crates.io' | 'RubyGems' | 'Packagist' | 'Maven' | 'NuGet' | 'Pub' | 'Hex';
+export type Ecosystem =
+  | 'npm'
+  | 'PyPI'
+  | 'Go'
+  | 'crates.io'
+  | 'RubyGems'
+  | 'Packagist'
+  | 'Maven'
+  | 'NuGet'
+  | 'Pub'
+  | 'Hex';
 
 export const ECOSYSTEMS: readonly Ecosystem[] = [
   'npm',
