@@ -15,13 +15,6 @@ const BAIL = Symbol('bail');
 /** The line being read when the reader gave up (for the message when the full parser is not an option). */
 let currentLine = 0;
 
-interface Line {
-  readonly n: number;
-  readonly indent: number;
-  /** The line after its indentation, with a trailing comment removed and trailing spaces trimmed. */
-  readonly text: string;
-}
-
 function bail(): never {
   throw BAIL;
 }
@@ -42,34 +35,6 @@ function stripComment(s: string): string {
     else if (c === 35 && (i === 0 || s.charCodeAt(i - 1) === 32)) return s.slice(0, i).trimEnd();
   }
   return s.trimEnd();
-}
-
-function splitLines(text: string): Line[] {
-  const out: Line[] = [];
-  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let n = 0;
-  const len = text.length;
-  while (start <= len) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = len;
-    n++;
-    currentLine = n;
-    let e = end;
-    if (e > start && text.charCodeAt(e - 1) === 13) e--;
-    let i = start;
-    while (i < e && text.charCodeAt(i) === 32) i++;
-    if (i < e) {
-      const c = text.charCodeAt(i);
-      if (c === 9) bail();
-      if (c !== 35) {
-        const body = text.slice(i, e);
-        const t = body.includes('#') ? stripComment(body) : body.trimEnd();
-        if (t !== '') out.push({ n, indent: i - start, text: t });
-      }
-    }
-    start = end + 1;
-  }
-  return out;
 }
 
 const DQ_ESCAPES: Record<string, string> = {
@@ -306,34 +271,76 @@ export type SkipKey = (key: string, depth: number) => boolean;
 /** A one-line flow mapping with no quotes or nested brackets: well-formed enough to leave unbuilt. */
 const SIMPLE_FLOW = /^\{[^{}[\]'"]*\}$/;
 
+/**
+ * Reads the document line by line without materialising the lines: the current significant line (not blank, not a
+ * comment) is `n` (its number), `indent` and `t` (after the indentation, comment and trailing spaces removed).
+ */
 class BlockReader {
-  private readonly lines: Line[];
+  private readonly text: string;
   private readonly skipKey: SkipKey | undefined;
-  private pos = 0;
+  private next: number;
+  private lineNo = 0;
+  done = false;
+  n = 0;
+  indent = 0;
+  t = '';
 
-  constructor(lines: Line[], skipKey: SkipKey | undefined) {
-    this.lines = lines;
+  constructor(text: string, skipKey: SkipKey | undefined) {
+    this.text = text;
     this.skipKey = skipKey;
+    this.next = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    this.advance();
+  }
+
+  /** Move to the next significant line. */
+  private advance(): void {
+    const text = this.text;
+    const len = text.length;
+    while (this.next <= len) {
+      const start = this.next;
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = len;
+      this.next = end + 1;
+      this.lineNo++;
+      currentLine = this.lineNo;
+      let e = end;
+      if (e > start && text.charCodeAt(e - 1) === 13) e--;
+      let i = start;
+      while (i < e && text.charCodeAt(i) === 32) i++;
+      if (i >= e) continue;
+      const c = text.charCodeAt(i);
+      if (c === 9) bail();
+      if (c === 35) continue;
+      const body = text.slice(i, e);
+      const t = body.includes('#') ? stripComment(body) : body.trimEnd();
+      if (t === '') continue;
+      this.n = this.lineNo;
+      this.indent = i - start;
+      this.t = t;
+      return;
+    }
+    this.done = true;
+  }
+
+  private isItem(): boolean {
+    return this.t === '-' || this.t.startsWith('- ');
   }
 
   document(): Value {
-    if (this.lines.length === 0) return null;
-    if (this.lines[0]?.text === '---' && this.lines[0].indent === 0) this.pos = 1;
-    if (this.pos >= this.lines.length) return null;
-    const first = this.lines[this.pos] as Line;
-    if (first.indent !== 0) bail();
+    if (this.done) return null;
+    if (this.t === '---' && this.indent === 0) this.advance();
+    if (this.done) return null;
+    if (this.indent !== 0) bail();
     const v = this.node(0, 0);
-    if (this.pos < this.lines.length) bail();
+    if (!this.done) bail();
     return v;
   }
 
   private node(indent: number, depth: number): Value {
     if (depth > 128) bail();
-    const l = this.lines[this.pos] as Line;
-    currentLine = l.n;
-    if (l.indent !== indent) bail();
-    if (l.text === '-' || l.text.startsWith('- ')) return this.seq(indent, depth);
-    return this.map(indent, depth);
+    currentLine = this.n;
+    if (this.indent !== indent) bail();
+    return this.isItem() ? this.seq(indent, depth) : this.map(indent, depth);
   }
 
   /**
@@ -341,66 +348,61 @@ class BlockReader {
    * or the empty string (the failsafe schema's empty scalar).
    */
   private blockValue(parentIndent: number, depth: number, allowSameIndentSeq: boolean): Value {
-    const next = this.lines[this.pos];
-    if (next === undefined) return '';
-    if (next.indent > parentIndent) return this.node(next.indent, depth + 1);
-    if (allowSameIndentSeq && next.indent === parentIndent && (next.text === '-' || next.text.startsWith('- ')))
-      return this.seq(parentIndent, depth + 1);
+    if (this.done) return '';
+    if (this.indent > parentIndent) return this.node(this.indent, depth + 1);
+    if (allowSameIndentSeq && this.indent === parentIndent && this.isItem()) return this.seq(parentIndent, depth + 1);
     return '';
   }
 
   private map(indent: number, depth: number): Obj {
-    const first = this.lines[this.pos] as Line;
-    const obj = newObj(first.n);
-    while (this.pos < this.lines.length) {
-      const l = this.lines[this.pos] as Line;
-      currentLine = l.n;
-      if (l.indent < indent) break;
-      if (l.indent > indent) bail();
-      if (l.text === '-' || l.text.startsWith('- ')) break;
-      const kv = splitKey(l.text);
+    const obj = newObj(this.n);
+    while (!this.done) {
+      currentLine = this.n;
+      if (this.indent < indent) break;
+      if (this.indent > indent) bail();
+      if (this.isItem()) break;
+      const kv = splitKey(this.t);
       if (kv === undefined) bail();
       const [key, rest] = kv;
       if (key === '__proto__' || key === '<<') bail();
-      this.pos++;
+      const n = this.n;
+      this.advance();
       if (rest !== '' && this.skipKey?.(key, depth) === true && (SIMPLE_FLOW.test(rest) || !/^[[{'"]/.test(rest))) {
         if (rest[0] !== '{') checkPlain(rest);
         continue;
       }
-      const value = rest === '' ? this.blockValue(indent, depth, true) : inlineValue(rest, l.n);
-      if (!obj.add(key, value, l.n)) bail();
+      const value = rest === '' ? this.blockValue(indent, depth, true) : inlineValue(rest, n);
+      if (!obj.add(key, value, n)) bail();
     }
     return obj;
   }
 
   private seq(indent: number, depth: number): Arr {
-    const first = this.lines[this.pos] as Line;
-    const arr = newArr(first.n);
-    while (this.pos < this.lines.length) {
-      const l = this.lines[this.pos] as Line;
-      currentLine = l.n;
-      if (l.indent !== indent || !(l.text === '-' || l.text.startsWith('- '))) {
-        if (l.indent > indent) bail();
+    const arr = newArr(this.n);
+    while (!this.done) {
+      currentLine = this.n;
+      if (this.indent !== indent || !this.isItem()) {
+        if (this.indent > indent) bail();
         break;
       }
-      const rest = l.text === '-' ? '' : l.text.slice(2).trimStart();
+      const n = this.n;
+      const rest = this.t === '-' ? '' : this.t.slice(2).trimStart();
       if (rest === '') {
-        this.pos++;
-        const v = this.blockValue(indent, depth, false);
-        pushItem(arr, v, l.n);
+        this.advance();
+        pushItem(arr, this.blockValue(indent, depth, false), n);
         continue;
       }
       if (rest.startsWith('- ')) bail();
       const kv = rest[0] === '{' || rest[0] === '[' ? undefined : splitKey(rest);
       if (kv !== undefined) {
         // A compact mapping: `- key: value` with its other keys aligned under `key`.
-        const inner = indent + (l.text.length - rest.length);
-        this.lines[this.pos] = { n: l.n, indent: inner, text: rest };
-        pushItem(arr, this.map(inner, depth + 1), l.n);
+        this.indent = indent + (this.t.length - rest.length);
+        this.t = rest;
+        pushItem(arr, this.map(this.indent, depth + 1), n);
         continue;
       }
-      this.pos++;
-      pushItem(arr, inlineValue(rest, l.n), l.n);
+      this.advance();
+      pushItem(arr, inlineValue(rest, n), n);
     }
     return arr;
   }
@@ -410,7 +412,7 @@ class BlockReader {
 export function readBlockYaml(text: string, skipKey?: SkipKey): { value: Value } | { outsideAt: number } {
   currentLine = 1;
   try {
-    return { value: new BlockReader(splitLines(text), skipKey).document() };
+    return { value: new BlockReader(text, skipKey).document() };
   } catch (e) {
     if (e === BAIL) return { outsideAt: currentLine };
     throw e;
