@@ -1,4 +1,6 @@
-import { FAIL_ON } from '@airlock/audit';
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { AUDIT_WORKER, FAIL_ON, serveAuditWorker } from '@airlock/audit';
 import { runAction } from '@airlock/core/action';
 import { run } from './run.ts';
 
@@ -7,21 +9,41 @@ import { run } from './run.ts';
 // process (exports still land in it) and reads at object speed. This action starts no child process.
 process.env = { ...process.env };
 
-await runAction({
-  name: 'audit',
-  inputs: (input) => {
-    const config = input.string('config', { default: 'airlock.yml' });
-    return {
-      paths: input.list('paths'),
-      config,
-      configRequired: config !== 'airlock.yml',
-      failOn: input.choice('fail-on', FAIL_ON),
-      inventory: input.boolean('inventory', { default: false }),
-      sarif: input.boolean('sarif', { default: false }),
-      annotations: input.boolean('annotations', { default: true }),
-      online: input.boolean('online', { default: false }),
-      token: input.string('github-token', { secret: true }),
-    };
-  },
-  run,
-});
+// Large audits run in worker threads that re-run this bundle: a worker only serves its chunk of files.
+if (!isMainThread && workerData === AUDIT_WORKER && parentPort !== null) {
+  serveAuditWorker(parentPort);
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const script = new URL(import.meta.url);
+  const threads = Math.min(4, availableParallelism());
+  await runAction({
+    name: 'audit',
+    inputs: (input) => {
+      const config = input.string('config', { default: 'airlock.yml' });
+      return {
+        paths: input.list('paths'),
+        config,
+        configRequired: config !== 'airlock.yml',
+        failOn: input.choice('fail-on', FAIL_ON),
+        inventory: input.boolean('inventory', { default: false }),
+        sarif: input.boolean('sarif', { default: false }),
+        annotations: input.boolean('annotations', { default: true }),
+        online: input.boolean('online', { default: false }),
+        token: input.string('github-token', { secret: true }),
+        workers:
+          threads < 2
+            ? undefined
+            : {
+                threads,
+                // a larger young generation: parsing allocates many short-lived nodes
+                spawn: () =>
+                  new Worker(script, { workerData: AUDIT_WORKER, resourceLimits: { maxYoungGenerationSizeMb: 48 } }),
+              },
+      };
+    },
+    run,
+  });
+}

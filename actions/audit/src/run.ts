@@ -4,17 +4,21 @@ import {
   type AuditConfig,
   AuditError,
   type AuditResult,
-  auditPaths,
-  inventory as buildInventory,
+  auditTexts,
+  auditTextsParallel,
   countBySeverity,
   DEFAULT_CONFIG,
+  discover,
   type FailOn,
   type Finding,
   type Inventory,
+  inventoryOf,
   parseConfig,
   planFixes,
   reaches,
+  readInputs,
   toSarif,
+  type WorkerLike,
   withFindings,
   writeSummary,
 } from '@airlock/audit';
@@ -31,6 +35,8 @@ export interface Inputs {
   readonly annotations: boolean;
   readonly online: boolean;
   readonly token: string | undefined;
+  /** Worker threads for large audits: the bundle to start and how many (not inputs: from index.ts). */
+  readonly workers?: { readonly spawn: () => WorkerLike; readonly threads: number } | undefined;
 }
 
 function loadConfig(inputs: Inputs, workspace: string): AuditConfig {
@@ -133,7 +139,21 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
     }
   }
   const now = io.now();
-  let result: AuditResult = auditPaths(workspace, paths, { config, now });
+  const files = readInputs(discover(workspace, paths, config.exclude));
+  const started = Date.now();
+  let result: AuditResult =
+    inputs.workers === undefined
+      ? auditTexts(files, { config, now })
+      : await auditTextsParallel(files, {
+          config,
+          now,
+          threads: inputs.workers.threads,
+          spawn: inputs.workers.spawn,
+          inventory: inputs.inventory,
+        });
+  io.log.info(
+    `audited ${files.length} file(s) in ${Date.now() - started} ms${result.documents.length === 0 && files.length > 0 ? ` in ${inputs.workers?.threads} worker threads` : ''}`,
+  );
   if (result.files.size === 0) {
     throw new AuditError('no-files', `found no workflow or action metadata under ${paths.join(', ')}`);
   }
@@ -157,7 +177,7 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
   }
   let inv: Inventory | undefined;
   if (inputs.inventory) {
-    inv = buildInventory(result.documents);
+    inv = inventoryOf(result);
     io.setOutput('inventory', inv as unknown as JsonObject);
   }
   writeSummary(io.summary, {

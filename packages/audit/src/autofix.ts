@@ -19,7 +19,7 @@ export function planFixes(result: AuditResult, options: AuditOptions = {}): FixP
   let diff = '';
   let fixed = 0;
   for (const [path, source] of result.files) {
-    const kind: FileKind = result.documents.find((d) => d.file.path === path)?.kind ?? 'workflow';
+    const kind: FileKind = result.kinds.get(path) ?? 'workflow';
     let findings = result.findings.filter((f) => f.path === path && f.fix !== undefined);
     let text = source.text;
     for (let pass = 0; pass < 3 && findings.length > 0; pass++) {
@@ -27,6 +27,9 @@ export function planFixes(result: AuditResult, options: AuditOptions = {}): FixP
       if (applied.fixed.length === 0) break;
       fixed += applied.fixed.length;
       text = applied.text;
+      // Fixes that overlapped one applied in this pass get another turn on the new text; when none did, there is
+      // nothing left to fix (a fix never creates a fixable finding) and the file is not parsed again.
+      if (applied.skipped.length === 0) break;
       findings = auditTexts([{ path, text, kind }], options).findings.filter((f) => f.fix !== undefined);
     }
     if (text !== source.text) {

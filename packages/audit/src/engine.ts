@@ -3,6 +3,7 @@ import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type AuditConfig, DEFAULT_CONFIG, matchesAny } from './config.ts';
 import { AuditError } from './errors.ts';
 import { compareFindings, type Finding } from './finding.ts';
+import type { JobIdentities } from './inventory.ts';
 import { buildAction, buildWorkflow, looksLikeAction } from './model/build.ts';
 import type { Document } from './model/types.ts';
 import { RULE_IDS, RULES, type Rule } from './rules/index.ts';
@@ -35,8 +36,13 @@ export interface AuditResult {
   readonly findings: readonly Finding[];
   /** Findings silenced by an ignore (kept for SARIF and the summary). */
   readonly suppressed: readonly Finding[];
+  /** The parsed documents (empty when the audit ran in worker threads: see inventoryJobs). */
   readonly documents: readonly Document[];
   readonly files: ReadonlyMap<string, SourceFile>;
+  /** Workflow or action, per path. */
+  readonly kinds: ReadonlyMap<string, FileKind>;
+  /** The identity inventory's jobs, when worker threads computed them (documents stay in the workers). */
+  readonly inventoryJobs?: readonly JobIdentities[];
   readonly highest: Severity | undefined;
 }
 
@@ -75,34 +81,62 @@ export function parseDocumentFile(input: AuditInput): Document {
   return kind === 'action' ? buildAction(file) : buildWorkflow(file);
 }
 
-/** Audit files already read. Pure: no file system, no network. */
-export function auditTexts(inputs: readonly AuditInput[], options: AuditOptions = {}): AuditResult {
-  const config = options.config ?? DEFAULT_CONFIG;
-  const now = options.now ?? new Date();
+export interface RawAudit {
+  /** Findings after severity overrides and de-duplication, before ignores are applied. */
+  readonly findings: Finding[];
+  readonly documents: Document[];
+}
+
+function disabledRules(config: AuditConfig): Set<string> {
+  return new Set([...config.rules].filter(([, s]) => !s.enabled).map(([id]) => id));
+}
+
+/** Parse and run the rules over some files: the part of an audit that can run in parallel. */
+export function auditRaw(inputs: readonly AuditInput[], config: AuditConfig = DEFAULT_CONFIG): RawAudit {
   const raw: Finding[] = [];
   const documents: Document[] = [];
-  const files = new Map<string, SourceFile>();
-  const disabled = new Set([...config.rules].filter(([, s]) => !s.enabled).map(([id]) => id));
+  const disabled = disabledRules(config);
   for (const input of inputs) {
     const doc = parseDocumentFile(input);
     documents.push(doc);
-    files.set(input.path, doc.file);
     for (const rule of RULES) if (!disabled.has(rule.id)) runRule(rule, doc, doc.file, raw);
   }
   const overridden = raw.map((f) => {
     const severity = config.rules.get(f.rule)?.severity;
     return severity === undefined ? f : { ...f, severity };
   });
-  const deduped = dedupe(overridden);
-  const { active, suppressed, problems } = applySuppressions(deduped, files, config, now, RULE_IDS, disabled);
+  return { findings: dedupe(overridden), documents };
+}
+
+/** Apply the configuration's ignores and the inline ones to raw findings, and sort. */
+export function finishAudit(
+  raw: readonly Finding[],
+  files: ReadonlyMap<string, SourceFile>,
+  documents: readonly Document[],
+  options: AuditOptions = {},
+  extra: Partial<Pick<AuditResult, 'kinds' | 'inventoryJobs'>> = {},
+): AuditResult {
+  const config = options.config ?? DEFAULT_CONFIG;
+  const now = options.now ?? new Date();
+  const disabled = disabledRules(config);
+  const { active, suppressed, problems } = applySuppressions(raw, files, config, now, RULE_IDS, disabled);
   const findings = [...active, ...problems.filter((p) => !disabled.has(p.rule))].sort(compareFindings);
   return {
     findings,
     suppressed: suppressed.sort(compareFindings),
     documents,
     files,
+    kinds: extra.kinds ?? new Map(documents.map((d) => [d.file.path, d.kind])),
+    ...(extra.inventoryJobs === undefined ? {} : { inventoryJobs: extra.inventoryJobs }),
     highest: highest(findings.map((f) => f.severity)),
   };
+}
+
+/** Audit files already read. Pure: no file system, no network. */
+export function auditTexts(inputs: readonly AuditInput[], options: AuditOptions = {}): AuditResult {
+  const raw = auditRaw(inputs, options.config ?? DEFAULT_CONFIG);
+  const files = new Map(raw.documents.map((d) => [d.file.path, d.file]));
+  return finishAudit(raw.findings, files, raw.documents, options);
 }
 
 function dedupe(findings: readonly Finding[]): Finding[] {

@@ -16,10 +16,12 @@ export {
   type AuditOptions,
   type AuditResult,
   auditPaths,
+  auditRaw,
   auditTexts,
   type DiscoveredFile,
   discover,
   type FileKind,
+  finishAudit,
   MAX_FILE_BYTES,
   parseDocumentFile,
   readInputs,
@@ -32,9 +34,25 @@ export { ExpressionSyntaxError, parseExpression } from './expressions/parser.ts'
 export { parseCondition, scanTemplate } from './expressions/template.ts';
 export { compareFindings, type Finding, type FindingJson, type Fix, findingJson, type TextEdit } from './finding.ts';
 export { applyEdits, fixFile, unifiedDiff } from './fixes.ts';
-export { describePermissions, type Inventory, inventory, type JobIdentities } from './inventory.ts';
+export {
+  describePermissions,
+  groupInventory,
+  type Inventory,
+  inventory,
+  inventoryJobs,
+  inventoryOf,
+  type JobIdentities,
+} from './inventory.ts';
 export { ACTIONS, lookupAction } from './knowledge/index.ts';
 export type { Document, Job, Step, Workflow } from './model/types.ts';
+export {
+  AUDIT_WORKER,
+  auditChunk,
+  auditTextsParallel,
+  type ParallelOptions,
+  serveAuditWorker,
+  type WorkerLike,
+} from './parallel.ts';
 export { type FindingRecord, findingRecords } from './report/json.ts';
 export { type SarifOptions, toSarif } from './report/sarif.ts';
 export { writeSummary } from './report/summary.ts';
@@ -51,4 +69,4 @@ export {
   type Severity,
   severityRank,
 } from './severity.ts';
-export { parseSource, type SourceFile } from './source/yaml.ts';
+export { lazySource, parseSource, type SourceFile } from './source/yaml.ts';

@@ -62,89 +62,104 @@ function grant(doc: Workflow, job: Job): TokenGrant {
 }
 
 export function inventory(documents: readonly Document[]): Inventory {
+  return groupInventory(documents.flatMap(inventoryJobs));
+}
+
+/** The inventory of an audit result (from its documents, or from the jobs worker threads collected). */
+export function inventoryOf(result: {
+  documents: readonly Document[];
+  inventoryJobs?: readonly JobIdentities[];
+}): Inventory {
+  return result.inventoryJobs !== undefined ? groupInventory(result.inventoryJobs) : inventory(result.documents);
+}
+
+/** The identities of one document's jobs (plain data: worker threads send it back). */
+export function inventoryJobs(doc: Document): JobIdentities[] {
   const jobs: JobIdentities[] = [];
-  for (const doc of documents) {
-    if (doc.kind !== 'workflow') continue;
-    const secretsByJob = new Map<Job, Set<string>>();
-    for (const sv of allStrings(doc.file)) {
-      for (const located of expressionsIn(doc.file, sv)) {
-        for (const ref of references(located.expr)) {
-          const name = ref.root === 'secrets' ? ref.path[0] : undefined;
-          const job = jobAt(doc, located.span);
-          if (job === undefined || typeof name !== 'string') continue;
-          const set = secretsByJob.get(job) ?? new Set<string>();
-          set.add(name === '*' ? '(all secrets)' : name);
-          secretsByJob.set(job, set);
-        }
+  if (doc.kind !== 'workflow') return jobs;
+  const secretsByJob = new Map<Job, Set<string>>();
+  for (const sv of allStrings(doc.file)) {
+    for (const located of expressionsIn(doc.file, sv)) {
+      for (const ref of references(located.expr)) {
+        const name = ref.root === 'secrets' ? ref.path[0] : undefined;
+        const job = jobAt(doc, located.span);
+        if (job === undefined || typeof name !== 'string') continue;
+        const set = secretsByJob.get(job) ?? new Set<string>();
+        set.add(name === '*' ? '(all secrets)' : name);
+        secretsByJob.set(job, set);
       }
     }
-    for (const job of doc.jobs) {
-      const oidc: OidcUse[] = [];
-      const appTokens: string[] = [];
-      const staticCreds = new Set<string>();
-      for (const step of job.steps) {
-        const facts = factsOf(doc, job, step);
-        const line = doc.file.position(step.span.start).line;
-        if (facts.oidc !== undefined) {
-          const id = facts.knowledge?.oidcIdentity;
-          const principal: Record<string, string> = {};
-          for (const input of id?.principalInputs ?? []) {
-            const v = step.with.get(input)?.value.trim();
-            if (v) principal[input] = v;
-          }
-          const providerInput = step.with.get('provider')?.value.trim().toLowerCase() ?? '';
-          const audience =
-            (id?.audienceInput ? step.with.get(id.audienceInput)?.value.trim() : undefined) ||
-            id?.audienceByProvider?.[providerInput] ||
-            id?.defaultAudience;
-          oidc.push({
-            step: step.label,
-            line,
-            provider:
-              id?.provider === '(input provider)'
-                ? (step.with.get('provider')?.value ?? 'unspecified')
-                : (id?.provider ?? facts.oidc),
-            audience,
-            principal,
-          });
+  }
+  for (const job of doc.jobs) {
+    const oidc: OidcUse[] = [];
+    const appTokens: string[] = [];
+    const staticCreds = new Set<string>();
+    for (const step of job.steps) {
+      const facts = factsOf(doc, job, step);
+      const line = doc.file.position(step.span.start).line;
+      if (facts.oidc !== undefined) {
+        const id = facts.knowledge?.oidcIdentity;
+        const principal: Record<string, string> = {};
+        for (const input of id?.principalInputs ?? []) {
+          const v = step.with.get(input)?.value.trim();
+          if (v) principal[input] = v;
         }
-        if (step.uses !== undefined && lookupAction(step.uses)?.uses === 'actions/create-github-app-token') {
-          const app = step.with.get('app-id')?.value ?? step.with.get('client-id')?.value ?? '?';
-          const owner = step.with.get('owner')?.value;
-          appTokens.push(`GitHub App ${app}${owner ? ` (installation of ${owner})` : ''} at ${step.label}`);
-        }
-        for (const cred of facts.knowledge?.staticCredentials ?? []) {
-          if ((step.with.get(cred.input)?.value ?? '').trim() !== '') staticCreds.add(`${cred.what} (${cred.input})`);
-        }
-        for (const env of step.env) {
-          const c = staticCredential(env.name);
-          if (c !== undefined && env.value?.value.includes('secrets.')) staticCreds.add(`${c.what} (${env.name})`);
-        }
+        const providerInput = step.with.get('provider')?.value.trim().toLowerCase() ?? '';
+        const audience =
+          (id?.audienceInput ? step.with.get(id.audienceInput)?.value.trim() : undefined) ||
+          id?.audienceByProvider?.[providerInput] ||
+          id?.defaultAudience;
+        oidc.push({
+          step: step.label,
+          line,
+          provider:
+            id?.provider === '(input provider)'
+              ? (step.with.get('provider')?.value ?? 'unspecified')
+              : (id?.provider ?? facts.oidc),
+          audience,
+          principal,
+        });
       }
-      for (const env of job.env) {
+      if (step.uses !== undefined && lookupAction(step.uses)?.uses === 'actions/create-github-app-token') {
+        const app = step.with.get('app-id')?.value ?? step.with.get('client-id')?.value ?? '?';
+        const owner = step.with.get('owner')?.value;
+        appTokens.push(`GitHub App ${app}${owner ? ` (installation of ${owner})` : ''} at ${step.label}`);
+      }
+      for (const cred of facts.knowledge?.staticCredentials ?? []) {
+        if ((step.with.get(cred.input)?.value ?? '').trim() !== '') staticCreds.add(`${cred.what} (${cred.input})`);
+      }
+      for (const env of step.env) {
         const c = staticCredential(env.name);
         if (c !== undefined && env.value?.value.includes('secrets.')) staticCreds.add(`${c.what} (${env.name})`);
       }
-      const secrets = [...(secretsByJob.get(job) ?? [])].sort();
-      const named = [...staticCreds].join(' ');
-      for (const s of secrets) {
-        const c = staticCredential(s);
-        if (c !== undefined && !named.includes(`(${s})`)) staticCreds.add(`${c.what} (secrets.${s})`);
-      }
-      jobs.push({
-        path: doc.file.path,
-        job: job.id,
-        line: doc.file.position(job.keySpan.start).line,
-        environment: job.environment?.name,
-        token: grant(doc, job),
-        oidc,
-        secrets,
-        staticCredentials: [...staticCreds].sort(),
-        appTokens,
-        runsOn: job.runsOn.dynamic ? [...job.runsOn.labels, '(expression)'] : job.runsOn.labels,
-      });
     }
+    for (const env of job.env) {
+      const c = staticCredential(env.name);
+      if (c !== undefined && env.value?.value.includes('secrets.')) staticCreds.add(`${c.what} (${env.name})`);
+    }
+    const secrets = [...(secretsByJob.get(job) ?? [])].sort();
+    const named = [...staticCreds].join(' ');
+    for (const s of secrets) {
+      const c = staticCredential(s);
+      if (c !== undefined && !named.includes(`(${s})`)) staticCreds.add(`${c.what} (secrets.${s})`);
+    }
+    jobs.push({
+      path: doc.file.path,
+      job: job.id,
+      line: doc.file.position(job.keySpan.start).line,
+      environment: job.environment?.name,
+      token: grant(doc, job),
+      oidc,
+      secrets,
+      staticCredentials: [...staticCreds].sort(),
+      appTokens,
+      runsOn: job.runsOn.dynamic ? [...job.runsOn.labels, '(expression)'] : job.runsOn.labels,
+    });
   }
+  return jobs;
+}
+
+export function groupInventory(jobs: readonly JobIdentities[]): Inventory {
   const group = (pick: (j: JobIdentities) => readonly string[]) => {
     const map = new Map<string, string[]>();
     for (const j of jobs) for (const key of pick(j)) map.set(key, [...(map.get(key) ?? []), `${j.path}#${j.job}`]);

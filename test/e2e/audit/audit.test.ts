@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitHub expression syntax throughout, not JavaScript templates
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { verifyChain } from '@airlock/core';
 import { Job, type JobOptions } from '@airlock/testkit';
@@ -273,5 +274,40 @@ describe('actions/audit online checks', () => {
     );
     const denied = await wrong.step(AUDIT, { inputs: { online: true } });
     expect(denied.annotations[0]?.message).toMatch(/^audit: GitHub rejected the token .* \(401 Bad credentials/);
+  });
+});
+
+describe('actions/audit on a large repository', () => {
+  it('audits in worker threads and reports exactly what one thread finds', async () => {
+    const { generateWorkflow } = await import('../../../bench/audit/generate.ts');
+    const { auditTexts } = await import('@airlock/audit');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) files[`.github/workflows/wf-${String(i).padStart(3, '0')}.yml`] = generateWorkflow(i);
+    files['.github/workflows/wf-000.yml'] =
+      `${files['.github/workflows/wf-000.yml']}# airlock: ignore[excessive-permissions] generated\n`;
+    const bytes = Object.values(files).reduce((n, t) => n + t.length, 0);
+    expect(bytes).toBeGreaterThan(512 * 1024); // above the threshold for worker threads
+    const job = newJob(files);
+    const run = await job.step(AUDIT, {
+      inputs: { 'fail-on': 'never', annotations: false, sarif: true, inventory: true },
+    });
+    expect(run.outcome).toBe('success');
+    if (availableParallelism() >= 2) expect(run.log).toMatch(/audited 400 file\(s\) in \d+ ms in \d worker threads/);
+    const expected = auditTexts(Object.entries(files).map(([path, text]) => ({ path, text })));
+    expect(Number(run.outputs.findings)).toBe(expected.findings.length);
+    const sarif = JSON.parse(readFileSync(run.outputs['sarif-file'] as string, 'utf8'));
+    const got = sarif.runs[0].results
+      .filter((r: { suppressions?: unknown }) => r.suppressions === undefined)
+      .map(
+        (r: {
+          ruleId: string;
+          locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }>;
+        }) =>
+          `${r.locations[0]?.physicalLocation.artifactLocation.uri}:${r.locations[0]?.physicalLocation.region.startLine}:${r.ruleId}`,
+      )
+      .sort();
+    expect(got).toEqual(expected.findings.map((f) => `${f.path}:${f.line}:${f.rule}`).sort());
+    expect(sarif.runs[0].results.length - got.length).toBe(expected.suppressed.length);
+    expect(JSON.parse(run.outputs.inventory as string).jobs.length).toBeGreaterThan(800);
   });
 });

@@ -70,8 +70,43 @@ export interface StepFacts {
   readonly opaqueTokenUse: string | undefined;
 }
 
-function firstMatch<T extends CommandPattern>(patterns: readonly T[], text: string): T | undefined {
-  return patterns.find((p) => p.pattern.test(text));
+/**
+ * A literal word every match of a pattern must contain (the longest one outside groups), so that most patterns are
+ * skipped with a substring check instead of running the regular expression over every script.
+ */
+const HINTS = new WeakMap<RegExp, string | null>();
+
+export function hint(pattern: RegExp): string | null {
+  let h = HINTS.get(pattern);
+  if (h === undefined) {
+    let source = pattern.source;
+    for (let prev = ''; prev !== source; ) {
+      prev = source;
+      source = source.replace(/\([^()]*\)[?*]?/g, ' ').replace(/\[[^\]]*\][?*+]?/g, ' ');
+    }
+    const words = source
+      .replace(/\\[bBsSdDwW]/g, ' ')
+      .replace(/\\(.)/g, '$1')
+      .split(/[^A-Za-z0-9_-]+/)
+      .filter((w) => w.length >= 3);
+    // a word followed by ? or * is optional; such words were removed with their quantifier above only for groups
+    const best = words.sort((a, b) => b.length - a.length)[0];
+    h =
+      best === undefined || /[?*{|]/.test(pattern.source.replace(/\\./g, '').replace(/\([^()]*\)/g, '')) ? null : best;
+    if (h !== null && pattern.flags.includes('i')) h = h.toLowerCase();
+    HINTS.set(pattern, h);
+  }
+  return h;
+}
+
+function matches(pattern: RegExp, text: string, lower: string): boolean {
+  const h = hint(pattern);
+  if (h !== null && !(pattern.flags.includes('i') ? lower : text).includes(h)) return false;
+  return pattern.test(text);
+}
+
+function firstMatch<T extends CommandPattern>(patterns: readonly T[], text: string, lower: string): T | undefined {
+  return patterns.find((p) => matches(p.pattern, text, lower));
 }
 
 /**
@@ -111,11 +146,12 @@ export function stepFacts(step: Step, tokenInEnv: boolean): StepFacts {
     };
   }
   const script = step.run?.value ?? '';
-  for (const r of COMMAND_ROLES) if (!roles.has(r.role) && r.pattern.test(script)) roles.set(r.role, r.what);
+  const lower = script.toLowerCase();
+  for (const r of COMMAND_ROLES) if (!roles.has(r.role) && matches(r.pattern, script, lower)) roles.set(r.role, r.what);
   const tokenReaches = tokenInEnv || TOKEN_REFERENCES.some((p) => p.test(script));
   let recognised = false;
   for (const n of COMMAND_NEEDS) {
-    if (n.pattern.test(script)) {
+    if (matches(n.pattern, script, lower)) {
       recognised = true;
       needs.push({ scope: n.scope, level: n.level, why: `${step.label} runs ${n.what}` });
     }
@@ -125,7 +161,7 @@ export function stepFacts(step: Step, tokenInEnv: boolean): StepFacts {
   if (tokenReaches && (opaque !== undefined || !recognised)) {
     opaqueTokenUse = `${step.label} passes the GITHUB_TOKEN to commands whose needs are unknown`;
   }
-  const oidc = firstMatch(OIDC_COMMANDS, script);
+  const oidc = firstMatch(OIDC_COMMANDS, script, lower);
   return {
     step,
     knowledge: undefined,

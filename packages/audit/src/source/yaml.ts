@@ -229,3 +229,51 @@ export function spanOfNode(node: Node | null | undefined, fallback: Span = { sta
 export function keySpan(pair: { keyNode: Scalar }): Span {
   return spanOfNode(pair.keyNode);
 }
+
+/**
+ * A SourceFile that answers positions and lines from the text alone and parses only when asked for the tree: the
+ * main thread's view of files audited in worker threads (inline ignores and SARIF need lines, rarely the tree).
+ */
+export function lazySource(path: string, text: string): SourceFile {
+  let parsed: SourceFile | undefined;
+  const full = () => {
+    parsed ??= parseSource(path, text);
+    return parsed;
+  };
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return {
+    path,
+    text,
+    get root() {
+      return full().root;
+    },
+    get errors() {
+      return full().errors;
+    },
+    get warnings() {
+      return full().warnings;
+    },
+    get scalarSpans() {
+      return full().scalarSpans;
+    },
+    position: (offset) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      const o = Math.max(0, Math.min(offset, text.length));
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((starts[mid] as number) <= o) lo = mid;
+        else hi = mid - 1;
+      }
+      return { line: lo + 1, column: o - (starts[lo] as number) + 1 };
+    },
+    lineStart: (line) => starts[Math.max(0, Math.min(line - 1, starts.length - 1))] as number,
+    lineText: (line) => {
+      const start = starts[line - 1];
+      if (start === undefined) return '';
+      const end = starts[line];
+      return text.slice(start, end === undefined ? text.length : end - 1).replace(/\r$/, '');
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import type { AuditConfig } from './config.ts';
+import {
+  type AuditInput,
+  type AuditOptions,
+  type AuditResult,
+  auditRaw,
+  auditTexts,
+  type FileKind,
+  finishAudit,
+} from './engine.ts';
+import type { Finding } from './finding.ts';
+import { inventoryJobs, type JobIdentities } from './inventory.ts';
+import { lazySource, type SourceFile } from './source/yaml.ts';
+
+/**
+ * The audit of many files in worker threads. Parsing YAML dominates the time of a large audit and every file is
+ * independent, so chunks of files are parsed and checked in workers, which send back plain findings (and the
+ * inventory's jobs); ignores are applied here, where all files are known. Workers are started by the caller (an
+ * action re-runs its own bundle with `serveAuditWorker`), so the library stays free of file paths.
+ */
+export const AUDIT_WORKER = 'airlock-audit-worker';
+
+export interface ChunkRequest {
+  readonly inputs: readonly AuditInput[];
+  readonly config: AuditConfig;
+  readonly inventory: boolean;
+}
+
+export interface ChunkResponse {
+  readonly findings: readonly Finding[];
+  readonly kinds: ReadonlyArray<readonly [string, FileKind]>;
+  readonly inventory: readonly JobIdentities[];
+}
+
+export function auditChunk(request: ChunkRequest): ChunkResponse {
+  const raw = auditRaw(request.inputs, request.config);
+  return {
+    findings: raw.findings,
+    kinds: raw.documents.map((d) => [d.file.path, d.kind] as const),
+    inventory: request.inventory ? raw.documents.flatMap(inventoryJobs) : [],
+  };
+}
+
+/** The slice of a worker_threads Worker this needs. */
+export interface WorkerLike {
+  postMessage(value: unknown): void;
+  on(event: 'message', listener: (value: unknown) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  terminate(): Promise<number>;
+}
+
+/** The slice of a worker's parentPort this needs. */
+export interface PortLike {
+  once(event: 'message', listener: (value: unknown) => void): unknown;
+  postMessage(value: unknown): void;
+}
+
+/** Run in a worker thread: audit the chunk it is sent and reply once. */
+export function serveAuditWorker(port: PortLike): void {
+  port.once('message', (request) => {
+    try {
+      port.postMessage({ ok: auditChunk(request as ChunkRequest) });
+    } catch (error) {
+      port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    }
+  });
+}
+
+export interface ParallelOptions extends AuditOptions {
+  /** Worker threads to use at most. */
+  readonly threads: number;
+  /** Start one worker (it must call serveAuditWorker). */
+  readonly spawn: () => WorkerLike;
+  /** Collect the inventory's jobs in the workers. */
+  readonly inventory?: boolean;
+  /** Below this many bytes of input, one thread is faster than starting workers. */
+  readonly minBytes?: number;
+}
+
+/** Split files into chunks of about equal size (largest first, each to the lightest chunk). */
+function chunks(inputs: readonly AuditInput[], n: number): AuditInput[][] {
+  const out: AuditInput[][] = Array.from({ length: n }, () => []);
+  const sizes = new Array<number>(n).fill(0);
+  for (const input of [...inputs].sort((a, b) => b.text.length - a.text.length)) {
+    let k = 0;
+    for (let i = 1; i < n; i++) if ((sizes[i] as number) < (sizes[k] as number)) k = i;
+    (out[k] as AuditInput[]).push(input);
+    sizes[k] = (sizes[k] as number) + input.text.length;
+  }
+  return out.filter((c) => c.length > 0);
+}
+
+function runChunk(spawn: () => WorkerLike, request: ChunkRequest): Promise<ChunkResponse> {
+  return new Promise((resolve, reject) => {
+    const worker = spawn();
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      fn();
+    };
+    worker.on('message', (message) => {
+      const m = message as { ok?: ChunkResponse; error?: string };
+      if (m.ok !== undefined) settle(() => resolve(m.ok as ChunkResponse));
+      else settle(() => reject(new Error(`an audit worker failed: ${m.error ?? 'no answer'}`)));
+    });
+    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`an audit worker exited (${code}) before answering`))));
+    worker.postMessage(request);
+  });
+}
+
+export async function auditTextsParallel(
+  inputs: readonly AuditInput[],
+  options: ParallelOptions,
+): Promise<AuditResult> {
+  const bytes = inputs.reduce((n, i) => n + i.text.length, 0);
+  const threads = Math.max(1, Math.min(options.threads, inputs.length));
+  if (threads < 2 || bytes < (options.minBytes ?? 512 * 1024)) return auditTexts(inputs, options);
+  const config =
+    options.config ??
+    ({ path: undefined, failOn: undefined, exclude: [], rules: new Map(), ignores: [] } satisfies AuditConfig);
+  const responses = await Promise.all(
+    chunks(inputs, threads).map((chunk) =>
+      runChunk(options.spawn, { inputs: chunk, config, inventory: options.inventory === true }),
+    ),
+  );
+  const files = new Map<string, SourceFile>(inputs.map((i) => [i.path, lazySource(i.path, i.text)]));
+  return finishAudit(
+    responses.flatMap((r) => r.findings),
+    files,
+    [],
+    options,
+    {
+      kinds: new Map(responses.flatMap((r) => r.kinds)),
+      inventoryJobs: responses.flatMap((r) => r.inventory),
+    },
+  );
+}
