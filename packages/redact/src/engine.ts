@@ -1,4 +1,5 @@
 import { ACCEPT_FLAG, type Automaton, type AutomatonPattern, buildAutomaton, STATE_MASK } from './automaton.ts';
+import { LiteralIndex, LONG_LITERAL_MIN } from './literals.ts';
 import { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
 import { DEFAULT_MIN_LENGTH, secretVariants } from './variants.ts';
 
@@ -75,8 +76,68 @@ interface Window {
   bodyStart?: number;
 }
 
+/** Walks the automaton over buf[from…to) from `state`, ignoring outputs (a warm-up). */
+function walk(a: Automaton, buf: Uint8Array, from: number, to: number, state: number): number {
+  const { delta, classOf } = a;
+  const mask = STATE_MASK;
+  let s = state;
+  for (let i = from; i < to; i++) s = delta[(s & mask) + (classOf[buf[i] as number] as number)] as number;
+  return s;
+}
+
+/** Bytes per interleaved walk in one call of {@link scan4}; the events buffer holds an event for each of them. */
+const SEGMENT = 16_384;
+
+/**
+ * The hot loop: four interleaved walks over buf[from…from+4·seg), their states in `state[0..3]` (in and out).
+ * Whenever one of them reaches an output, the position and the four states go to `events` (5 numbers); there is
+ * room for one per position, so the loop has no other exit (V8 keeps such a loop tight). Returns the numbers written.
+ */
+function scan4(
+  delta: Int32Array,
+  classOf: Uint8Array,
+  buf: Uint8Array,
+  from: number,
+  seg: number,
+  state: Int32Array,
+  events: Int32Array,
+): number {
+  const mask = STATE_MASK;
+  const flag = ACCEPT_FLAG;
+  const b1 = from;
+  const b2 = b1 + seg;
+  const b3 = b2 + seg;
+  const b4 = b3 + seg;
+  let s1 = state[0] as number;
+  let s2 = state[1] as number;
+  let s3 = state[2] as number;
+  let s4 = state[3] as number;
+  let k = 0;
+  for (let i = 0; i < seg; i++) {
+    s1 = delta[(s1 & mask) + (classOf[buf[b1 + i] as number] as number)] as number;
+    s2 = delta[(s2 & mask) + (classOf[buf[b2 + i] as number] as number)] as number;
+    s3 = delta[(s3 & mask) + (classOf[buf[b3 + i] as number] as number)] as number;
+    s4 = delta[(s4 & mask) + (classOf[buf[b4 + i] as number] as number)] as number;
+    if (((s1 | s2 | s3 | s4) & flag) !== 0) {
+      events[k] = i;
+      events[k + 1] = s1;
+      events[k + 2] = s2;
+      events[k + 3] = s3;
+      events[k + 4] = s4;
+      k += 5;
+    }
+  }
+  state[0] = s1;
+  state[1] = s2;
+  state[2] = s3;
+  state[3] = s4;
+  return k;
+}
+
 export class Redactor {
   readonly automaton: Automaton;
+  /** Registered variants of LONG_LITERAL_MIN bytes and more (the rest are in the automaton). */
+  readonly literals: LiteralIndex | undefined;
   readonly rules: readonly CompiledRule[];
   readonly replacement: Replacement;
   readonly minLength: number;
@@ -113,7 +174,13 @@ export class Redactor {
       count++;
       for (const form of forms) variants.add(form.text);
     }
-    for (const text of variants) patterns.push({ bytes: Buffer.from(text, 'utf8'), kind: 'literal', id: 0 });
+    const long: Buffer[] = [];
+    for (const text of variants) {
+      const bytes = Buffer.from(text, 'utf8');
+      if (bytes.length >= LONG_LITERAL_MIN) long.push(bytes);
+      else patterns.push({ bytes, kind: 'literal', id: 0 });
+    }
+    this.literals = long.length === 0 ? undefined : new LiteralIndex(long);
     const keywordIds = new Map<string, number>();
     const keywordRules: CompiledRule[][] = [];
     for (const rule of this.rules) {
@@ -136,6 +203,7 @@ export class Redactor {
     this.#variants = [...variants];
     this.maxHold = Math.max(
       this.automaton.maxPatternLength,
+      this.literals?.maxLength ?? 0,
       ...this.rules.map((r) => (r.spec.block ? r.spec.block.maxBytes + r.spec.window : r.spec.window)),
     );
   }
@@ -181,6 +249,11 @@ export class RedactionStream {
   /** The last bytes before #bufStart, for rules that look behind their keyword. */
   #history: Buffer = EMPTY;
   #ended = false;
+  /** Next absolute position at which long literals are sampled. */
+  #nextSample = 0;
+  readonly #hits: number[] = [];
+  /** Long-literal candidates whose bytes so far match, waiting for the rest. */
+  #candidates: Array<{ readonly pattern: number; readonly start: number }> = [];
   /** Findings, in order of emission (when no `onFinding` callback was given). */
   readonly findings: Finding[] = [];
   readonly #onFinding: (finding: Finding) => void;
@@ -207,6 +280,7 @@ export class RedactionStream {
     const from = this.#buf.length;
     this.#buf = from === 0 ? incoming : Buffer.concat([this.#buf, incoming]);
     this.#scan(from);
+    if (this.#r.literals !== undefined) this.#sampleLiterals(this.#r.literals);
     if (this.#windows.length > 0) this.#evaluate('none');
     return this.#emit('none');
   }
@@ -233,76 +307,78 @@ export class RedactionStream {
    * independent dependency chains keep the CPU busy where one chain waits on each table load.
    */
   #scan(from: number): void {
-    const { delta, classOf } = this.#a;
+    const a = this.#a;
     const buf = this.#buf;
     const n = buf.length;
     const base = this.#bufStart;
-    const warm = this.#a.maxPatternLength;
-    const seg = (n - from) >> 2;
+    const warm = a.maxPatternLength;
+    const mask = STATE_MASK;
+    const flag = ACCEPT_FLAG;
+    const { delta, classOf } = a;
     let s = this.#state;
-    if (seg < 4096 || seg < 2 * warm) {
-      for (let i = from; i < n; i++) {
-        s = delta[(s & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
-        if ((s & ACCEPT_FLAG) !== 0) this.#accept(s, base + i + 1);
-      }
-      this.#state = s;
-      return;
-    }
-    const b2 = from + seg;
-    const b3 = b2 + seg;
-    const b4 = b3 + seg;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    for (let i = b2 - warm; i < b2; i++)
-      s2 = delta[(s2 & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
-    for (let i = b3 - warm; i < b3; i++)
-      s3 = delta[(s3 & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
-    for (let i = b4 - warm; i < b4; i++)
-      s4 = delta[(s4 & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
-    // Outputs are rare: record (position, state) pairs and handle them after the loop, which keeps calls out of it.
-    let events = this.#events;
-    let k = 0;
-    for (let i = 0; i < seg; i++) {
-      s = delta[(s & STATE_MASK) + (classOf[buf[from + i] as number] as number)] as number;
-      s2 = delta[(s2 & STATE_MASK) + (classOf[buf[b2 + i] as number] as number)] as number;
-      s3 = delta[(s3 & STATE_MASK) + (classOf[buf[b3 + i] as number] as number)] as number;
-      s4 = delta[(s4 & STATE_MASK) + (classOf[buf[b4 + i] as number] as number)] as number;
-      if (((s | s2 | s3 | s4) & ACCEPT_FLAG) !== 0) {
-        if (k + 8 > events.length) events = this.#growEvents(k);
-        if ((s & ACCEPT_FLAG) !== 0) {
-          events[k++] = from + i + 1;
-          events[k++] = s;
-        }
-        if ((s2 & ACCEPT_FLAG) !== 0) {
-          events[k++] = b2 + i + 1;
-          events[k++] = s2;
-        }
-        if ((s3 & ACCEPT_FLAG) !== 0) {
-          events[k++] = b3 + i + 1;
-          events[k++] = s3;
-        }
-        if ((s4 & ACCEPT_FLAG) !== 0) {
-          events[k++] = b4 + i + 1;
-          events[k++] = s4;
+    let at = from;
+    // Blocks of four interleaved segments while the input is long enough to be worth the warm-ups.
+    const state = this.#scanState;
+    const events = this.#events;
+    while (n - at >= 4 * SEGMENT && SEGMENT >= 8 * warm) {
+      state[0] = s;
+      state[1] = walk(a, buf, at + SEGMENT - warm, at + SEGMENT, 0);
+      state[2] = walk(a, buf, at + 2 * SEGMENT - warm, at + 2 * SEGMENT, 0);
+      state[3] = walk(a, buf, at + 3 * SEGMENT - warm, at + 3 * SEGMENT, 0);
+      const k = scan4(delta, classOf, buf, at, SEGMENT, state, events);
+      for (let e = 0; e < k; e += 5) {
+        const i = events[e] as number;
+        for (let c = 0; c < 4; c++) {
+          const sc = events[e + 1 + c] as number;
+          if ((sc & flag) !== 0) this.#accept(sc, base + at + c * SEGMENT + i + 1);
         }
       }
+      s = state[3] as number;
+      at += 4 * SEGMENT;
     }
-    for (let e = 0; e < k; e += 2) this.#accept(events[e + 1] as number, base + (events[e] as number));
-    for (let i = b4 + seg; i < n; i++) {
-      s4 = delta[(s4 & STATE_MASK) + (classOf[buf[i] as number] as number)] as number;
-      if ((s4 & ACCEPT_FLAG) !== 0) this.#accept(s4, base + i + 1);
+    for (let i = at; i < n; i++) {
+      s = delta[(s & mask) + (classOf[buf[i] as number] as number)] as number;
+      if ((s & flag) !== 0) this.#accept(s, base + i + 1);
     }
-    this.#state = s4;
+    this.#state = s;
   }
 
-  #events: Int32Array = new Int32Array(1024);
+  /** The four walks' states between {@link scan4} calls. */
+  readonly #scanState = new Int32Array(4);
+  readonly #events = new Int32Array(5 * SEGMENT);
 
-  #growEvents(used: number): Int32Array {
-    const bigger = new Int32Array(this.#events.length * 2);
-    bigger.set(this.#events.subarray(0, used));
-    this.#events = bigger;
-    return bigger;
+  /** Examines the long-literal samples the new bytes complete, and the candidates still waiting. */
+  #sampleLiterals(literals: LiteralIndex): void {
+    if (this.#candidates.length > 0) {
+      const waiting = this.#candidates;
+      this.#candidates = [];
+      for (const c of waiting) this.#verify(literals, c.pattern, c.start);
+    }
+    const base = this.#bufStart;
+    const end = this.#bufEnd;
+    const k = literals.stride;
+    let i = this.#nextSample;
+    for (; i + 4 <= end && i < base; i += k) {
+      // A sample straddling bytes already emitted (after a pause): read it from the history.
+      literals.sample(this.#slice(i, i + 4), 0, (pattern, start) => this.#verify(literals, pattern, i + start));
+    }
+    if (i + 4 <= end) {
+      const hits = this.#hits;
+      const count = literals.scan(this.#buf, i - base, end - base, hits);
+      for (let h = 0; h < count; h += 2) this.#verify(literals, hits[h] as number, base + (hits[h + 1] as number));
+      i += Math.ceil((end - 3 - i) / k) * k;
+    }
+    this.#nextSample = i;
+  }
+
+  #verify(literals: LiteralIndex, pattern: number, start: number): void {
+    const bytes = literals.patterns[pattern] as Buffer;
+    const stop = start + bytes.length;
+    if (start < this.#bufStart - this.#history.length) return;
+    const have = this.#slice(start, Math.min(stop, this.#bufEnd));
+    if (!have.equals(bytes.subarray(0, have.length))) return;
+    if (stop > this.#bufEnd) this.#candidates.push({ pattern, start });
+    else this.#ranges.push({ start, end: stop, rule: REGISTERED_RULE, priority: 1 });
   }
 
   #accept(state: number, end: number): void {
@@ -451,6 +527,13 @@ export class RedactionStream {
     if (mode !== 'end') {
       const depth = this.#a.depth[(this.#state & STATE_MASK) / this.#a.width] as number;
       if (mode === 'none' || depth >= IDLE_HOLD_BYTES) safe = end - depth;
+      const literals = this.#r.literals;
+      if (literals !== undefined) {
+        const partial = base + literals.partialStart(this.#buf, Math.max(0, safe - literals.maxLength - base));
+        if (partial < safe && (mode === 'none' || end - partial >= IDLE_HOLD_BYTES)) safe = partial;
+        for (const c of this.#candidates)
+          if (c.start < safe && (mode === 'none' || end - c.start >= IDLE_HOLD_BYTES)) safe = c.start;
+      }
       for (const w of this.#windows) if (w.kwStart < safe) safe = w.kwStart;
       // A range is emitted whole: never cut one.
       for (let changed = true; changed; ) {
@@ -518,6 +601,7 @@ export class RedactionStream {
             emitted,
           ]);
     this.#buf = safe - base === this.#buf.length ? EMPTY : this.#buf.subarray(safe - base);
+    if (mode === 'end') this.#candidates = [];
     this.#bufStart = safe;
     this.bytesOut += out.length;
     return out;

@@ -74,15 +74,22 @@ function isPrintableAscii(text: string): boolean {
 }
 
 /** Up to `limit` bytes after the keyword: is one of `targets` found before one of `stops`? */
-function seekByte(window: Uint8Array, from: number, limit: number, targets: string, stops: string): boolean {
-  const end = Math.min(window.length, from + limit);
-  for (let i = from; i < end; i++) {
-    const ch = String.fromCharCode(window[i] as number);
-    if (targets.includes(ch)) return true;
-    if (stops.includes(ch)) return false;
-  }
-  return false;
+function seeker(targets: string, stops: string): (window: Uint8Array, from: number, limit: number) => boolean {
+  const kind = new Uint8Array(256);
+  for (const ch of stops) kind[ch.charCodeAt(0)] = 2;
+  for (const ch of targets) kind[ch.charCodeAt(0)] = 1;
+  return (window, from, limit) => {
+    const end = Math.min(window.length, from + limit);
+    for (let i = from; i < end; i++) {
+      const k = kind[window[i] as number] as number;
+      if (k !== 0) return k === 1;
+    }
+    return false;
+  };
 }
+const assignmentOnLine = seeker(':=', '\n');
+const atBeforePath = seeker('@', '/ \t\n\r"\'<>');
+const assignmentNear = seeker(':=', '\n\r(){}');
 
 export const RULES: readonly RuleSpec[] = [
   {
@@ -102,7 +109,7 @@ export const RULES: readonly RuleSpec[] = [
     pattern:
       '(?i:secret_?access_?key|aws_?secret_?key)[A-Za-z_]{0,12}["\']?[ \\t]{0,8}(?::=|=>|[:=])[ \\t]{0,8}["\']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)',
     window: 128,
-    precheck: (w, k) => seekByte(w, k, 40, ':=', '\n'),
+    precheck: (w, k) => assignmentOnLine(w, k, 40),
     minEntropy: 3.5,
     continuation: B64,
   },
@@ -420,7 +427,7 @@ export const RULES: readonly RuleSpec[] = [
     keywords: ['://'],
     pattern: '://[^\\s/:@"\'<>]{1,128}:([^\\s/@"\'<>]{3,256})@[A-Za-z0-9\\[]',
     window: 400,
-    precheck: (w, k) => seekByte(w, k, 390, '@', '/ \t\n\r"\'<>'),
+    precheck: (w, k) => atBeforePath(w, k, 390),
     // Default and example passwords (`postgres:postgres@`, `abc:xyz@`) are not worth masking; generated ones are.
     validate: (secret) =>
       secret.length >= 6 &&
@@ -477,7 +484,7 @@ export const RULES: readonly RuleSpec[] = [
     pattern:
       '(?i:password|passwd|secret|token|api_?key|api-key|access_?key|private_?key|credentials?)(?:[_-]?(?i:key|value|token|str|string|hash))?s?\\\\?["\']?[ \\t]{0,8}(?::=|=>|=|:)[ \\t]{0,8}(?:"([^"\\\\\\s]{8,256})"|\'([^\'\\\\\\s]{8,256})\'|\\\\"([^"\\\\\\s]{8,256})\\\\"|([^\\s"\'`,;<>()\\[\\]{}\\\\]{8,256}))',
     window: 320,
-    precheck: (w, k) => seekByte(w, k, 48, ':=', '\n\r(){}'),
+    precheck: (w, k) => assignmentNear(w, k, 48),
     minEntropy: 3,
     validate: plausibleGenericSecret,
     continuation: `${ALNUM}!#$%&*+-./:=?@^_|~`,

@@ -83,6 +83,38 @@ describe('streaming redaction (property tests)', () => {
   });
 });
 
+describe('large writes (four interleaved walks)', () => {
+  it('finds what small writes find, at every segment boundary', () => {
+    const secret = ['seg', 'ment', randomBytes(8).toString('hex')].join('-');
+    const redactor = new Redactor({ secrets: [secret, 'tiny-01'] });
+    const filler = Buffer.alloc(300_000, 'x.');
+    const parts: string[] = [];
+    let at = 0;
+    // Secrets, short literals and rule keywords straddling every multiple of 16 KiB (the segment size).
+    for (let boundary = 16_384; boundary < filler.length; boundary += 16_384) {
+      const token = ['gh', 'p_'].join('') + randomBytes(18).toString('hex');
+      const cut = boundary - (boundary % 7) - 3;
+      parts.push(
+        filler.subarray(at, cut).toString(),
+        boundary % 3 === 0 ? secret : boundary % 3 === 1 ? ` ${token} ` : ' tiny-01 ',
+      );
+      at = cut;
+    }
+    parts.push(filler.subarray(at).toString());
+    const text = Buffer.from(parts.join(''));
+    const whole = redactor.stream();
+    const big = Buffer.concat([whole.write(text), whole.end()]);
+    const small = redactor.stream();
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < text.length; i += 1000) pieces.push(small.write(text.subarray(i, i + 1000)));
+    pieces.push(small.end());
+    expect(big.equals(Buffer.concat(pieces))).toBe(true);
+    expect(whole.findings).toEqual(small.findings);
+    expect(whole.findings.length).toBe(Math.floor(filler.length / 16_384)); // one per insertion
+    expect(big.toString()).not.toContain(secret);
+  });
+});
+
 describe('holding back', () => {
   const secret = ['hold', 'back', 'Secret', '42'].join('-');
 

@@ -18,7 +18,15 @@ const p = (...parts: string[]) => parts.join('');
 
 /** One planted example per rule: [rule id, line, the secret span]. */
 export function plantedExamples(): Array<{ rule: string; line: string; secret: string }> {
-  const pem = p('-----BEGIN ', 'RSA PRIVATE KEY-----\n', b64(64), '\n', b64(64), '\n-----END RSA PRIVATE KEY-----');
+  // Bodies start like real DER (MII…), which some scanners require.
+  const pem = p(
+    '-----BEGIN ',
+    'RSA PRIVATE KEY-----\nMIIEow',
+    b64(58),
+    '\n',
+    b64(64),
+    '\n-----END RSA PRIVATE KEY-----',
+  );
   const jwt = p('eyJ', b64url(30), '.eyJ', b64url(60), '.', b64url(43));
   const sasSig = encodeURIComponent(p(b64(43), '='));
   const basic = Buffer.from(p('deploy:', alnum(16))).toString('base64');
@@ -48,7 +56,7 @@ export function plantedExamples(): Array<{ rule: string; line: string; secret: s
   const generic = p(alnum(12), '7!', alnum(4));
   const lower = (n: number) => randomFrom('abcdefghijklmnopqrstuvwxyz', n);
   const hex = (n: number) => randomBytes(n).toString('hex').slice(0, n);
-  const openai = p('sk-', 'proj-', b64url(64), 'T3Blbk', 'FJ', b64url(64));
+  const openai = p('sk-', 'proj-', b64url(74), 'T3Blbk', 'FJ', b64url(74));
   const anthropic = p('sk-', 'ant-api03-', b64url(93), 'AA');
   const hf = p('h', 'f_', lower(20), 'ABCDEFGHIJKLMN');
   const groq = p('g', 'sk_', alnum(52));
@@ -60,7 +68,7 @@ export function plantedExamples(): Array<{ rule: string; line: string; secret: s
   const databricks = p('da', 'pi', hex(32));
   const figma = p('fi', 'gd_', b64url(40));
   const vercel = p('vc', 'p_', alnum(24));
-  const onepassword = p('op', 's_ey', b64(120));
+  const onepassword = p('op', 's_ey', b64(118), 'fQ==');
   return [
     ex('aws-access-key-id', `export AWS_ACCESS_KEY_ID=${awsId}`, awsId),
     ex('aws-secret-access-key', `aws_secret_access_key = ${awsSecret}`, awsSecret),

@@ -1,0 +1,56 @@
+/**
+ * The measured side of bench/redact, one process per run:
+ *
+ *   node bench/redact/child.ts redact FILE SECRETS.json STATS.json [LIMIT_BYTES]
+ *       FILE through a RedactionStream with the registered secrets (all variants) and every rule, output to stdout
+ *   node bench/redact/child.ts scan DIR STATS.json
+ *       every file under DIR scanned with the rules (what `airlock secrets scan` does), findings to STATS.json
+ */
+import { createReadStream, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { expandPaths, Redactor, scanFiles } from '@airlock/redact';
+
+const [mode, target, arg3, arg4, arg5] = process.argv.slice(2);
+
+if (mode === 'redact') {
+  const secrets = JSON.parse(readFileSync(arg3 as string, 'utf8')) as string[];
+  const limit = arg5 === undefined ? Number.POSITIVE_INFINITY : Math.floor(Number(arg5));
+  const started = performance.now();
+  const redactor = new Redactor({ secrets });
+  const compiled = performance.now();
+  const cpu0 = process.cpuUsage();
+  let findings = 0;
+  const stream = redactor.stream(() => findings++);
+  let bytesOut = 0;
+  const out = (buf: Buffer) => {
+    bytesOut += buf.length;
+    for (let off = 0; off < buf.length; ) off += writeSync(1, buf, off);
+  };
+  for await (const chunk of createReadStream(target as string, { highWaterMark: 1024 * 1024, end: limit - 1 })) {
+    out(stream.write(chunk as Buffer));
+  }
+  out(stream.end());
+  writeFileSync(
+    arg4 as string,
+    JSON.stringify({
+      bytesIn: stream.bytesIn,
+      bytesOut,
+      findings,
+      variants: redactor.variants.length,
+      rules: redactor.rules.length,
+      compileMs: compiled - started,
+      streamMs: performance.now() - compiled,
+      streamCpuMs: (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000,
+      maxRssKiB: process.resourceUsage().maxRSS,
+    }),
+  );
+} else if (mode === 'scan') {
+  const { files } = await expandPaths([target as string], process.cwd());
+  const report = await scanFiles(files, { redactor: new Redactor(), root: target as string });
+  writeFileSync(
+    arg3 as string,
+    JSON.stringify(report.findings.map((f) => ({ path: f.path, line: f.line, endLine: f.endLine, rule: f.rule }))),
+  );
+} else {
+  console.error('usage: child.ts redact FILE SECRETS STATS [LIMIT] | scan DIR STATS');
+  process.exit(2);
+}

@@ -1,0 +1,149 @@
+/**
+ * Long literal patterns (registered secrets and their variants, 16 bytes and more) found by sampling instead of a
+ * per-byte automaton: with every pattern at least L bytes long, any occurrence contains one of the positions that
+ * are multiples of k = L − 3, and the 4 bytes there are one of the first k 4-grams of the pattern. So only every k-th
+ * position of the input is looked up (a bit in a 128 KiB filter that stays in cache, then an exact table), and
+ * candidates are verified by comparing bytes. Hundreds of secrets with thousands of variants cost about the same per
+ * byte as none; the keyword
+ * automaton stays small enough to live in the CPU cache.
+ *
+ * The streaming redactor also needs to know which trailing bytes could still begin a pattern (to hold them back):
+ * {@link LiteralIndex.partialStart} answers with a binary search over the sorted patterns, after a trigram filter.
+ */
+export const LONG_LITERAL_MIN = 16;
+
+const FILTER_BITS = 20;
+
+function gramAt(buf: Uint8Array, i: number): number {
+  return (
+    ((buf[i] as number) |
+      ((buf[i + 1] as number) << 8) |
+      ((buf[i + 2] as number) << 16) |
+      ((buf[i + 3] as number) << 24)) >>>
+    0
+  );
+}
+
+const filterIndex = (gram: number) => Math.imul(gram, 0x9e3779b1) >>> (32 - FILTER_BITS);
+
+export class LiteralIndex {
+  readonly patterns: readonly Buffer[];
+  /** Sample every `stride`-th absolute position. */
+  readonly stride: number;
+  readonly maxLength: number;
+  readonly #filter = new Uint32Array(2 ** (FILTER_BITS - 5));
+  /** 4-gram → [pattern, offset, pattern, offset, …]. */
+  readonly #table = new Map<number, number[]>();
+  /** Patterns in byte order, for prefix queries. */
+  readonly #sorted: Buffer[];
+  /** First byte, first two bytes (16-bit) and first three bytes (24-bit) of some pattern. */
+  readonly #first = new Uint8Array(256);
+  readonly #first2 = new Uint8Array(65536);
+  readonly #first3 = new Uint8Array(2 ** 21);
+
+  constructor(patterns: readonly Buffer[]) {
+    this.patterns = patterns;
+    const min = Math.min(...patterns.map((p) => p.length));
+    this.maxLength = Math.max(0, ...patterns.map((p) => p.length));
+    this.stride = Math.max(1, min - 3);
+    patterns.forEach((p, index) => {
+      for (let offset = 0; offset < this.stride && offset + 4 <= p.length; offset++) {
+        const gram = gramAt(p, offset);
+        const f = filterIndex(gram);
+        (this.#filter as Uint32Array)[f >>> 5] = ((this.#filter[f >>> 5] as number) | (1 << (f & 31))) >>> 0;
+        const list = this.#table.get(gram);
+        if (list === undefined) this.#table.set(gram, [index, offset]);
+        else list.push(index, offset);
+      }
+      this.#first[p[0] as number] = 1;
+      this.#first2[((p[0] as number) << 8) | (p[1] as number)] = 1;
+      const t = ((p[0] as number) << 16) | ((p[1] as number) << 8) | (p[2] as number);
+      (this.#first3 as Uint8Array)[t >>> 3] = (this.#first3[t >>> 3] as number) | (1 << (t & 7));
+    });
+    this.#sorted = [...patterns].sort(Buffer.compare);
+  }
+
+  get size(): number {
+    return this.patterns.length;
+  }
+
+  /**
+   * Candidates for the sample at `i` (bytes i…i+3 of `buf`): calls `found(pattern, start)` with the start of each
+   * possible occurrence (which the caller verifies).
+   */
+  sample(buf: Uint8Array, i: number, found: (pattern: number, start: number) => void): void {
+    const gram = gramAt(buf, i);
+    const f = filterIndex(gram);
+    if (((this.#filter[f >>> 5] as number) & (1 << (f & 31))) === 0) return;
+    const list = this.#table.get(gram);
+    if (list === undefined) return;
+    for (let j = 0; j < list.length; j += 2) found(list[j] as number, i - (list[j + 1] as number));
+  }
+
+  /**
+   * Examines the samples at from, from + stride, … while 4 bytes are available before `end`; each candidate goes to
+   * `hits` as (pattern, start) pairs, starts relative to `buf`. Returns the number of entries written.
+   */
+  scan(buf: Uint8Array, from: number, end: number, hits: number[]): number {
+    const filter = this.#filter;
+    const stride = this.stride;
+    let n = 0;
+    for (let i = from; i + 4 <= end; i += stride) {
+      const gram =
+        ((buf[i] as number) |
+          ((buf[i + 1] as number) << 8) |
+          ((buf[i + 2] as number) << 16) |
+          ((buf[i + 3] as number) << 24)) >>>
+        0;
+      const f = Math.imul(gram, 0x9e3779b1) >>> (32 - FILTER_BITS);
+      if (((filter[f >>> 5] as number) & (1 << (f & 31))) === 0) continue;
+      const list = this.#table.get(gram);
+      if (list === undefined) continue;
+      for (let j = 0; j < list.length; j += 2) {
+        hits[n++] = list[j] as number;
+        hits[n++] = i - (list[j + 1] as number);
+      }
+    }
+    return n;
+  }
+
+  /** Whether `bytes` (non-empty) is a prefix of some pattern (possibly all of it). */
+  isPrefix(bytes: Buffer): boolean {
+    const n = bytes.length;
+    if (this.#first[bytes[0] as number] === 0) return false;
+    if (n >= 2 && this.#first2[((bytes[0] as number) << 8) | (bytes[1] as number)] === 0) return false;
+    if (n >= 3) {
+      const t = ((bytes[0] as number) << 16) | ((bytes[1] as number) << 8) | (bytes[2] as number);
+      if (((this.#first3[t >>> 3] as number) & (1 << (t & 7))) === 0) return false;
+    }
+    let lo = 0;
+    let hi = this.#sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (Buffer.compare(this.#sorted[mid] as Buffer, bytes) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const candidate = this.#sorted[lo];
+    return candidate !== undefined && candidate.length >= n && candidate.subarray(0, n).equals(bytes);
+  }
+
+  /**
+   * The first position p in [from, buf.length) such that buf[p…] is a prefix of some pattern (an occurrence that
+   * may continue in the next chunk), or buf.length when there is none.
+   */
+  partialStart(buf: Buffer, from: number): number {
+    const end = buf.length;
+    const first = this.#first;
+    for (let p = Math.max(from, end - this.maxLength + 1); p < end; p++) {
+      const b0 = buf[p] as number;
+      if (first[b0] === 0) continue;
+      if (p + 1 < end && this.#first2[(b0 << 8) | (buf[p + 1] as number)] === 0) continue;
+      if (p + 2 < end) {
+        const t = (b0 << 16) | ((buf[p + 1] as number) << 8) | (buf[p + 2] as number);
+        if (((this.#first3[t >>> 3] as number) & (1 << (t & 7))) === 0) continue;
+      }
+      if (this.isPrefix(buf.subarray(p))) return p;
+    }
+    return end;
+  }
+}
