@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { AUDIT_WORKER, FAIL_ON, serveAuditWorker } from '@airlock/audit';
 import { runAction } from '@airlock/core/action';
 import { run } from './run.ts';
@@ -9,9 +8,11 @@ import { run } from './run.ts';
 // process (exports still land in it) and reads at object speed. This action starts no child process.
 process.env = { ...process.env };
 
-// Large audits run in worker threads that re-run this bundle: a worker only serves its chunk of files.
-if (!isMainThread && workerData === AUDIT_WORKER && parentPort !== null) {
-  serveAuditWorker(parentPort);
+// Large audits run in worker threads that re-run this bundle: a worker only serves its chunk of files. A worker is
+// told so through its env, so the main thread does not load node:worker_threads unless it starts workers.
+if (process.env.AIRLOCK_AUDIT_WORKER === AUDIT_WORKER) {
+  const { parentPort } = await import('node:worker_threads');
+  if (parentPort !== null) serveAuditWorker(parentPort);
 } else {
   await main();
 }
@@ -39,8 +40,13 @@ async function main(): Promise<void> {
             : {
                 threads,
                 // a larger young generation: parsing allocates many short-lived nodes
-                spawn: () =>
-                  new Worker(script, { workerData: AUDIT_WORKER, resourceLimits: { maxYoungGenerationSizeMb: 48 } }),
+                spawn: async () => {
+                  const { Worker } = await import('node:worker_threads');
+                  return new Worker(script, {
+                    env: { ...process.env, AIRLOCK_AUDIT_WORKER: AUDIT_WORKER },
+                    resourceLimits: { maxYoungGenerationSizeMb: 48 },
+                  });
+                },
               },
       };
     },

@@ -36,7 +36,7 @@ export interface Inputs {
   readonly online: boolean;
   readonly token: string | undefined;
   /** Worker threads for large audits: the bundle to start and how many (not inputs: from index.ts). */
-  readonly workers?: { readonly spawn: () => WorkerLike; readonly threads: number } | undefined;
+  readonly workers?: { readonly spawn: () => WorkerLike | Promise<WorkerLike>; readonly threads: number } | undefined;
 }
 
 function loadConfig(inputs: Inputs, workspace: string): AuditConfig {

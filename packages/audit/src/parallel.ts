@@ -71,7 +71,7 @@ export interface ParallelOptions extends AuditOptions {
   /** Worker threads to use at most. */
   readonly threads: number;
   /** Start one worker (it must call serveAuditWorker). */
-  readonly spawn: () => WorkerLike;
+  readonly spawn: () => WorkerLike | Promise<WorkerLike>;
   /** Collect the inventory's jobs in the workers. */
   readonly inventory?: boolean;
   /** Below this many bytes of input, one thread is faster than starting workers. */
@@ -91,9 +91,9 @@ function chunks(inputs: readonly AuditInput[], n: number): AuditInput[][] {
   return out.filter((c) => c.length > 0);
 }
 
-function runChunk(spawn: () => WorkerLike, request: ChunkRequest): Promise<ChunkResponse> {
+async function runChunk(spawn: () => WorkerLike | Promise<WorkerLike>, request: ChunkRequest): Promise<ChunkResponse> {
+  const worker = await spawn();
   return new Promise((resolve, reject) => {
-    const worker = spawn();
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
