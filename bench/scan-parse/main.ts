@@ -11,13 +11,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, ms, ROOT, ratio, report } from '../lib.ts';
+import { ratio as libRatio, median, ms, ROOT, report } from '../lib.ts';
 import { makeGraph, packageJson, packageLockV3, pnpmLockV9, yarnLockV1 } from './generate.ts';
 
 const PACKAGES = 10_000;
-const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // Arborist's loadVirtual re-checks every edge of the root's children as each child is added: minutes at this size.
 const ARBORIST_RUNS = Number(process.env.BENCH_ARBORIST_RUNS ?? 1);
+
+/** lib.ts's ratio, with two significant digits when it is below 0.1 (arborist is hundreds of times slower). */
+const ratio = (ours: number, theirs: number) =>
+  ours / theirs < 0.1 ? `${(ours / theirs).toPrecision(2)}×` : libRatio(ours, theirs);
 
 interface Measurement {
   readonly wall: number;
@@ -27,27 +32,55 @@ interface Measurement {
   readonly packages: number;
 }
 
-function measure(parser: string, dir: string, runs: number, warmups: number): Measurement {
+function runChild(parser: string, dir: string, runs: number, warmups: number) {
   const child = spawnSync(
     process.execPath,
     ['--max-old-space-size=4096', join(ROOT, 'bench/scan-parse/child.ts'), parser, dir, String(runs), String(warmups)],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
   if (child.status !== 0) throw new Error(`bench: ${parser} failed: ${child.stderr}`);
-  const r = JSON.parse(child.stdout) as {
+  return JSON.parse(child.stdout) as {
     times: number[];
     cpu: number[];
     baselineRssKiB: number;
     maxRssKiB: number;
     packages: number;
   };
+}
+
+function toMeasurement(rs: ReturnType<typeof runChild>[]): Measurement {
+  const last = rs[rs.length - 1] as ReturnType<typeof runChild>;
   return {
-    wall: median(r.times),
-    cpu: median(r.cpu),
-    peakMiB: r.maxRssKiB / 1024,
-    aboveBaselineMiB: (r.maxRssKiB - r.baselineRssKiB) / 1024,
-    packages: r.packages,
+    wall: median(rs.flatMap((r) => r.times)),
+    cpu: median(rs.flatMap((r) => r.cpu)),
+    peakMiB: last.maxRssKiB / 1024,
+    aboveBaselineMiB: (last.maxRssKiB - last.baselineRssKiB) / 1024,
+    packages: Math.min(...rs.map((r) => r.packages)),
   };
+}
+
+function measure(parser: string, dir: string, runs: number, warmups: number): Measurement {
+  return toMeasurement([runChild(parser, dir, runs, warmups)]);
+}
+
+/**
+ * Ours and the peer in alternating processes, `rounds` times, so that both see the same load on a shared machine;
+ * the median is over every timed parse of every round.
+ */
+function measurePair(
+  ours: string,
+  peer: string,
+  dir: string,
+  rounds: number,
+  runs: number,
+): [Measurement, Measurement] {
+  const a: ReturnType<typeof runChild>[] = [];
+  const b: ReturnType<typeof runChild>[] = [];
+  for (let i = 0; i < rounds; i++) {
+    a.push(runChild(ours, dir, runs, 1));
+    b.push(runChild(peer, dir, runs, 1));
+  }
+  return [toMeasurement(a), toMeasurement(b)];
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-scan-parse-'));
@@ -81,14 +114,17 @@ try {
   for (const p of pairs) {
     console.log(`bench scan-parse: ${p.file} (${size(p.file)})…`);
     const peerIsArborist = p.peer === 'arborist';
-    const ours = measure(p.ours, dir, RUNS, 1);
     const oursOnce = measure(p.ours, dir, 1, 0);
     const peerOnce = measure(p.peer, dir, 1, 0);
-    // Arborist's one cold run is its measurement: a warm-up and repeats would take minutes more.
-    const peer =
-      peerIsArborist && ARBORIST_RUNS <= 1
-        ? peerOnce
-        : measure(p.peer, dir, peerIsArborist ? ARBORIST_RUNS : RUNS, peerIsArborist ? 0 : 1);
+    let ours: Measurement;
+    let peer: Measurement;
+    if (peerIsArborist) {
+      // Arborist's one cold run is its measurement: a warm-up and repeats would take minutes more.
+      ours = measure(p.ours, dir, RUNS, 1);
+      peer = ARBORIST_RUNS <= 1 ? peerOnce : measure(p.peer, dir, ARBORIST_RUNS, 0);
+    } else {
+      [ours, peer] = measurePair(p.ours, p.peer, dir, ROUNDS, RUNS);
+    }
     for (const [who, m] of [
       [p.ours, ours],
       [p.ours, oursOnce],
@@ -105,7 +141,7 @@ try {
         ratio: ratio(ours.wall, peer.wall),
         note: peerIsArborist
           ? `ours: median of ${RUNS} warm parses; arborist: ${ARBORIST_RUNS} cold run(s), about a minute each (it re-checks the root's edges as each of 10,000 children is added)`
-          : `median of ${RUNS} warm parses each`,
+          : `median of ${ROUNDS * RUNS} warm parses each, ${ROUNDS} alternating processes of ${RUNS}`,
       },
       {
         what: `parse ${p.file}: first parse in a fresh process`,

@@ -190,6 +190,28 @@ const CASES: Case[] = [
       `lockfileVersion: '6.0'\n\npackages:\n\n${ps.map((p) => `  ${yq(`/${p.name}@${p.version}`)}:\n    resolution: {integrity: sha512-x}\n    dev: ${p.dev}\n`).join('\n')}`,
   },
   {
+    file: 'pnpm-lock.yaml',
+    ecosystem: 'npm',
+    pkgs: packages(npmName, semver),
+    scope: true,
+    render: (ps) =>
+      `lockfileVersion: 5.4\n\npackages:\n\n${ps.map((p) => `  ${yq(`/${p.name}/${p.version}${p.dev ? '_react@18.2.0' : ''}`)}:\n    resolution: {integrity: sha512-x}\n    dev: ${p.dev}\n`).join('\n')}`,
+  },
+  {
+    file: 'gradle/dependency-locks/testCompileClasspath.lockfile',
+    ecosystem: 'Maven',
+    pkgs: packages(mavenName, mavenVersion).map((ps) => ps.map((p) => ({ ...p, dev: true }))),
+    scope: true,
+    render: (ps) => `# Gradle\n${ps.map((p) => `${p.name}:${p.version}\n`).join('')}`,
+  },
+  {
+    file: 'gems.locked',
+    ecosystem: 'RubyGems',
+    pkgs: packages(gemName, gemVersion),
+    render: (ps) =>
+      `GEM\n  remote: https://rubygems.org/\n  specs:\n${ps.map((p) => `    ${p.name} (${p.version}-x86_64-linux)\n      rake (>= 12)\n`).join('')}\nPLATFORMS\n  x86_64-linux\n\nBUNDLED WITH\n   2.5.3\n`,
+  },
+  {
     file: 'bun.lock',
     ecosystem: 'npm',
     pkgs: packages(npmName, semver),

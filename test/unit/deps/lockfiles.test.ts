@@ -519,6 +519,14 @@ describe('requirements.txt', () => {
     expect(() => parse('https://example.org/archive\n')).toThrow(/^requirements.txt:1: cannot tell the package name/);
   });
 
+  it("a local directory is the project's own code: warned about, not an error", () => {
+    const r = parse('.\n./libs/core\n-e .\n../sibling#egg=sib\n');
+    expect(r.packages).toEqual([]);
+    expect(r.warnings).toHaveLength(3);
+    expect(r.warnings[0]).toBe("requirements.txt:1: '.' is a local directory (the project's own code); not checked");
+    expect(r.unpinned.map((u) => `${u.name} ${u.spec}`)).toEqual(['sib @ ../sibling#egg=sib']);
+  });
+
   it('unknown options are warned about', () => {
     expect(parse('--frobnicate\nsix==1.0\n').warnings).toEqual([
       expect.stringMatching(/:1: unknown option --frobnicate/),

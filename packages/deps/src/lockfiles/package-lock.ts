@@ -5,12 +5,12 @@
 import { quote } from '@airlock/core';
 import type { LockfileResult, Scope } from '../model.ts';
 import { parseJson } from '../parse/json.ts';
-import { isObj, newObj, type Obj, Reader } from '../parse/tree.ts';
+import { isObj, newObj, type Obj, Reader, type Where } from '../parse/tree.ts';
 import { Collector, type LockfileFormat, unsupported } from './common.ts';
 
 const NODE_MODULES = 'node_modules/';
 
-function scopeOf(r: Reader, entry: Obj, where: string): Scope {
+function scopeOf(r: Reader, entry: Obj, where: Where): Scope {
   if (r.optBool(entry, 'dev', where) === true) return 'dev';
   if (r.optBool(entry, 'optional', where) === true || r.optBool(entry, 'devOptional', where) === true)
     return 'optional';
@@ -105,26 +105,24 @@ function readPackages(r: Reader, root: Obj, out: Collector): void {
       }
     }
   }
-  for (const key of packages.keys) {
-    const line = packages.lineOf(key);
-    const entry = packages.get(key);
+  packages.each((key, entry, line) => {
     if (!isObj(entry)) r.fail(line, `expected a mapping for the package ${quote(key)}`);
     const at = key.lastIndexOf(NODE_MODULES);
+    const where = () => ` of ${quote(key)}`;
     // The root, workspace sources and links are the project's own code, not registry packages.
-    if (at < 0 || r.optBool(entry, 'link', ` of ${quote(key)}`) === true) continue;
-    const where = ` of ${quote(key)}`;
+    if (at < 0 || r.optBool(entry, 'link', where) === true) return;
     const installedAs = key.slice(at + NODE_MODULES.length);
     if (installedAs === '') r.fail(line, `expected a package name after 'node_modules/' in ${quote(key)}`);
     const name = r.optStr(entry, 'name', where) ?? installedAs;
     const version = r.optStr(entry, 'version', where);
     if (version === undefined || version === '') {
       out.warn(line, `${quote(key)} has no version; not checked`);
-      continue;
+      return;
     }
     const spec = npmVersionSpec(name, version);
     if (spec === undefined) {
       out.warn(line, `${quote(key)} is not from a registry (${quote(version)}); not checked`);
-      continue;
+      return;
     }
     const lic = entry.get('license');
     const license = typeof lic === 'string' ? lic : undefined;
@@ -133,7 +131,7 @@ function readPackages(r: Reader, root: Obj, out: Collector): void {
       direct: direct.has(key),
       ...(license === undefined ? {} : { license }),
     });
-  }
+  });
 }
 
 function readV1(r: Reader, deps: Obj, out: Collector): void {

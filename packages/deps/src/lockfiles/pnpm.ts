@@ -117,10 +117,10 @@ function parsePnpm(path: string, text: string): LockfileResult {
       ] as const) {
         const deps = snap.get(field);
         if (!isObj(deps)) continue;
-        for (const name of deps.keys) {
-          const resolved = resolvedOf(deps.get(name));
+        deps.each((name, value) => {
+          const resolved = resolvedOf(value);
           if (resolved !== undefined) out.push({ to: keyOf(name, resolved), optional });
-        }
+        });
       }
       return out;
     };
@@ -133,11 +133,9 @@ function parsePnpm(path: string, text: string): LockfileResult {
   }
 
   if (packages === undefined) return out.result(`pnpm-lock.yaml@${version}`);
-  for (const key of packages.keys) {
-    const line = packages.lineOf(key);
-    const entry = packages.get(key);
+  packages.each((key, entry, line) => {
     if (!isObj(entry)) r.fail(line, `expected a mapping for the package ${quote(key)}`);
-    const where = ` of ${quote(key)}`;
+    const where = () => ` of ${quote(key)}`;
     const parsed = parsePnpmKey(key, major);
     const name = r.optStr(entry, 'name', where) ?? parsed?.name;
     let ver = r.optScalar(entry, 'version', where) ?? parsed?.version;
@@ -147,7 +145,7 @@ function parsePnpm(path: string, text: string): LockfileResult {
     if (!looksLikeVersion(ver)) {
       if (!/^(link|file|workspace):/.test(ver))
         out.warn(line, `${quote(key)} is not from a registry (${quote(ver)}); not checked`);
-      continue;
+      return;
     }
     let scope: Scope;
     if (scopes !== undefined) scope = scopes.get(key) ?? 'runtime';
@@ -155,7 +153,7 @@ function parsePnpm(path: string, text: string): LockfileResult {
     else if (r.optBool(entry, 'optional', where) === true) scope = 'optional';
     else scope = 'runtime';
     out.add(name, ver, line, { scope, direct: direct.has(baseKey(key)) });
-  }
+  });
   return out.result(`pnpm-lock.yaml@${version}`);
 }
 

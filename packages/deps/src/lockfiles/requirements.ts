@@ -63,16 +63,23 @@ function fromArchiveName(url: string): { name: string; version: string } | undef
   return undefined;
 }
 
-/** Parse one PEP 508 requirement (without pip options); undefined when it is not one. */
-export function parseRequirement(text: string): Requirement | { error: string } {
+/** A local directory (`.`, `./lib`, `../x`, `/abs`, `file:…`): the project's own code. */
+const LOCAL_PATH = /^(?:\.{1,2}(?:[\\/]|$)|\/|file:)/i;
+
+/**
+ * Parse one PEP 508 requirement (without pip options): a requirement, a local directory (`{ local }`), or what is
+ * wrong with it (`{ error }`).
+ */
+export function parseRequirement(text: string): Requirement | { error: string } | { local: string } {
   const noMarker = text.split(';')[0]?.trim() ?? '';
   // A bare URL or path (pip accepts them): the name comes from #egg= or the archive's file name.
-  if (/^(?:[a-z][a-z0-9+.-]*:\/\/|git\+|hg\+|svn\+|bzr\+|\.{0,2}\/|file:)/i.test(noMarker)) {
+  if (/^(?:[a-z][a-z0-9+.-]*:\/\/|git\+|hg\+|svn\+|bzr\+|file:)/i.test(noMarker) || LOCAL_PATH.test(noMarker)) {
     const egg = /[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(noMarker);
     const archive = fromArchiveName(noMarker);
     if (archive !== undefined && !/^(git|hg|svn|bzr)\+/i.test(noMarker))
       return { name: archive.name, pinned: archive.version, spec: `@ ${noMarker}` };
     if (egg) return { name: egg[1] as string, spec: `@ ${noMarker}` };
+    if (LOCAL_PATH.test(noMarker)) return { local: noMarker };
     return { error: `cannot tell the package name of ${quote(noMarker)}; add #egg=<name> or write it as 'name @ url'` };
   }
   const m = NAME.exec(noMarker);
@@ -162,6 +169,10 @@ class RequirementsReader {
       if (req === '') continue;
       const parsed = parseRequirement(req);
       if ('error' in parsed) throw this.error(path, line, parsed.error);
+      if ('local' in parsed) {
+        this.out.warn(line, `${quote(parsed.local)} is a local directory (the project's own code); not checked`, path);
+        continue;
+      }
       const name = pep503(parsed.name);
       if (constraint) {
         if (parsed.pinned !== undefined && !this.constraints.has(name))
@@ -237,7 +248,7 @@ class RequirementsReader {
         if (value === '') throw this.error(path, line, `expected a path or URL after ${flag}`);
         const parsed = parseRequirement(value);
         const egg = /[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(value);
-        const name = 'error' in parsed ? egg?.[1] : parsed.name;
+        const name = 'name' in parsed ? parsed.name : egg?.[1];
         if (name === undefined) {
           this.out.warn(line, `editable requirement ${quote(value)} has no package name; not checked`, path);
           return;

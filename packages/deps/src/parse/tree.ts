@@ -18,10 +18,8 @@ const INDEX_FROM = 12;
 export class Obj {
   /** Line of the mapping's first token (the key that introduced it, or its opening bracket). */
   line: number;
-  readonly keys: string[] = [];
-  readonly values: Value[] = [];
-  /** Line of each key. */
-  readonly lines: number[] = [];
+  /** key, value, line of key, key, value, line, … in document order: one allocation per mapping. */
+  private readonly data: (string | Value | number)[] = [];
   private index: Map<string, number> | undefined;
 
   constructor(line: number) {
@@ -29,17 +27,40 @@ export class Obj {
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.data.length / 3;
   }
 
+  /** The keys in document order (a new array). */
+  get keys(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.data.length; i += 3) out.push(this.data[i] as string);
+    return out;
+  }
+
+  /** The values in document order (a new array). */
+  get values(): Value[] {
+    const out: Value[] = [];
+    for (let i = 1; i < this.data.length; i += 3) out.push(this.data[i] as Value);
+    return out;
+  }
+
+  /** Call `fn` with each key, value and line, in document order (no lookups, no arrays). */
+  each(fn: (key: string, value: Value, line: number) => void): void {
+    const d = this.data;
+    for (let i = 0; i < d.length; i += 3) fn(d[i] as string, d[i + 1] as Value, d[i + 2] as number);
+  }
+
+  /** Offset of the key in `data`, or -1. */
   private find(key: string): number {
     if (this.index !== undefined) return this.index.get(key) ?? -1;
-    return this.keys.indexOf(key);
+    const d = this.data;
+    for (let i = 0; i < d.length; i += 3) if (d[i] === key) return i;
+    return -1;
   }
 
   get(key: string): Value | undefined {
     const i = this.find(key);
-    return i < 0 ? undefined : this.values[i];
+    return i < 0 ? undefined : (this.data[i + 1] as Value);
   }
 
   has(key: string): boolean {
@@ -50,18 +71,20 @@ export class Obj {
   lineOf(key?: string): number {
     if (key === undefined) return this.line;
     const i = this.find(key);
-    return i < 0 ? this.line : (this.lines[i] as number);
+    return i < 0 ? this.line : (this.data[i + 2] as number);
   }
 
   /** Add a key; false (and nothing changed) when it is already there. */
   add(key: string, value: Value, line: number): boolean {
     if (this.find(key) >= 0) return false;
-    const i = this.keys.length;
-    this.keys.push(key);
-    this.values.push(value);
-    this.lines.push(line);
+    const i = this.data.length;
+    this.data.push(key, value, line);
     if (this.index !== undefined) this.index.set(key, i);
-    else if (i + 1 >= INDEX_FROM) this.index = new Map(this.keys.map((k, j) => [k, j]));
+    else if (i >= INDEX_FROM * 3) {
+      const index = new Map<string, number>();
+      for (let j = 0; j < this.data.length; j += 3) index.set(this.data[j] as string, j);
+      this.index = index;
+    }
     return true;
   }
 
@@ -70,8 +93,8 @@ export class Obj {
     const i = this.find(key);
     if (i < 0) this.add(key, value, line);
     else {
-      this.values[i] = value;
-      this.lines[i] = line;
+      this.data[i + 1] = value;
+      this.data[i + 2] = line;
     }
   }
 }
@@ -119,6 +142,9 @@ export function describeValue(v: Value | undefined): string {
   return `${typeof v === 'number' ? 'the number' : 'the boolean'} ${String(v)}`;
 }
 
+/** Where a key is, for messages (` of 'node_modules/a'`); a function when building it would cost on the hot path. */
+export type Where = string | (() => string);
+
 /** Typed reads with errors that name the file, the line and the key. */
 export class Reader {
   readonly path: string;
@@ -131,44 +157,45 @@ export class Reader {
     throw lockfileError(this.path, line, message, cause);
   }
 
-  private wrong(o: Obj, key: string, what: string, where: string, v: Value | undefined): never {
-    return this.fail(o.lineOf(key), `expected ${what} for '${key}'${where}, found ${describeValue(v)}`);
+  private wrong(o: Obj, key: string, what: string, where: Where, v: Value | undefined): never {
+    const w = typeof where === 'function' ? where() : where;
+    return this.fail(o.lineOf(key), `expected ${what} for '${key}'${w}, found ${describeValue(v)}`);
   }
 
-  obj(o: Obj, key: string, where = ''): Obj {
+  obj(o: Obj, key: string, where: Where = ''): Obj {
     const v = o.get(key);
     if (!(v instanceof Obj)) return this.wrong(o, key, 'a mapping', where, v);
     return v;
   }
 
   /** Absent, null or empty (YAML's `key:` with nothing after it) is undefined. */
-  optObj(o: Obj, key: string, where = ''): Obj | undefined {
+  optObj(o: Obj, key: string, where: Where = ''): Obj | undefined {
     const v = o.get(key);
     if (v === undefined || v === null || v === '') return undefined;
     if (!(v instanceof Obj)) return this.wrong(o, key, 'a mapping', where, v);
     return v;
   }
 
-  arr(o: Obj, key: string, where = ''): Arr {
+  arr(o: Obj, key: string, where: Where = ''): Arr {
     const v = o.get(key);
     if (!Array.isArray(v)) return this.wrong(o, key, 'a list', where, v);
     return v as Arr;
   }
 
-  optArr(o: Obj, key: string, where = ''): Arr | undefined {
+  optArr(o: Obj, key: string, where: Where = ''): Arr | undefined {
     const v = o.get(key);
     if (v === undefined || v === null || v === '') return undefined;
     if (!Array.isArray(v)) return this.wrong(o, key, 'a list', where, v);
     return v as Arr;
   }
 
-  str(o: Obj, key: string, where = ''): string {
+  str(o: Obj, key: string, where: Where = ''): string {
     const v = o.get(key);
     if (typeof v !== 'string') return this.wrong(o, key, 'a string', where, v);
     return v;
   }
 
-  optStr(o: Obj, key: string, where = ''): string | undefined {
+  optStr(o: Obj, key: string, where: Where = ''): string | undefined {
     const v = o.get(key);
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'string') return this.wrong(o, key, 'a string', where, v);
@@ -176,7 +203,7 @@ export class Reader {
   }
 
   /** A string, or a number written without quotes (YAML and TOML lockfiles write versions both ways). */
-  optScalar(o: Obj, key: string, where = ''): string | undefined {
+  optScalar(o: Obj, key: string, where: Where = ''): string | undefined {
     const v = o.get(key);
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'number') return String(v);
@@ -184,7 +211,7 @@ export class Reader {
     return v;
   }
 
-  optBool(o: Obj, key: string, where = ''): boolean | undefined {
+  optBool(o: Obj, key: string, where: Where = ''): boolean | undefined {
     const v = o.get(key);
     if (v === undefined || v === null) return undefined;
     if (v === 'true') return true;
@@ -194,13 +221,16 @@ export class Reader {
   }
 
   /** Strings of a list (or of a mapping's keys when the lockfile writes a set as a mapping). */
-  strings(o: Obj, key: string, where = ''): string[] {
+  strings(o: Obj, key: string, where: Where = ''): string[] {
     const v = o.get(key);
     if (v === undefined || v === null) return [];
     if (Array.isArray(v)) {
       return v.map((item, i) => {
         if (typeof item !== 'string')
-          this.fail(itemLine(v, i), `expected a string in '${key}'${where}, found ${describeValue(item)}`);
+          this.fail(
+            itemLine(v, i),
+            `expected a string in '${key}'${typeof where === 'function' ? where() : where}, found ${describeValue(item)}`,
+          );
         return item;
       });
     }
