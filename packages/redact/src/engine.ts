@@ -390,7 +390,15 @@ export class RedactionStream {
     for (let k = a.keywordStart[index] as number; k < last; k++) {
       const kwLength = a.keywordLengths[k] as number;
       for (const rule of this.#r.keywordRules[a.keywordIds[k] as number] as CompiledRule[]) {
-        this.#windows.push({ kwStart: end - kwLength, kwLength, rule });
+        const kwStart = end - kwLength;
+        const precheck = rule.spec.precheck;
+        // Most keyword hits can be dropped at once from the bytes at hand (a URL without credentials).
+        if (precheck !== undefined && kwStart >= this.#bufStart) {
+          const at = kwStart - this.#bufStart;
+          if (precheck(this.#buf.subarray(at, Math.min(this.#buf.length, at + rule.spec.window)), kwLength) === 0)
+            continue;
+        }
+        this.#windows.push({ kwStart, kwLength, rule });
       }
     }
   }
@@ -449,7 +457,7 @@ export class RedactionStream {
       if (before !== undefined && w.rule.notAfter[before] === 1) return true;
     }
     const bytes = this.#slice(w.kwStart, windowEnd);
-    if (spec.precheck !== undefined && !spec.precheck(bytes, w.kwLength)) return true;
+    if (spec.precheck !== undefined && spec.precheck(bytes, w.kwLength) !== 1) return true;
     if (spec.context !== undefined && !this.#hasContext(w.kwStart, spec.context)) return true;
     const text = bytes.toString('latin1');
     const m = w.rule.regex.matcher(text);

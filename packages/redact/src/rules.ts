@@ -30,8 +30,12 @@ export interface RuleSpec {
   readonly notAfter?: string;
   /** The preceding `bytes` of the same line must contain this (e.g. `sv=` before a SAS `sig=`). */
   readonly context?: { readonly contains: readonly string[]; readonly bytes: number };
-  /** Cheap byte-level test run before the regular expression (returns false to skip). */
-  readonly precheck?: (window: Uint8Array, keywordLength: number) => boolean;
+  /**
+   * Cheap byte-level test of the bytes from the keyword on, run before the regular expression: 1 (go on), 0 (cannot
+   * match: skip), −1 (undecided: the bytes given end too early). Also run as soon as the keyword is found, so that
+   * most keyword hits (every `://`) are dropped at once instead of holding output until the end of the line.
+   */
+  readonly precheck?: (window: Uint8Array, keywordLength: number) => 1 | 0 | -1;
   /** Minimum Shannon entropy (bits per character) of the secret. */
   readonly minEntropy?: number;
   /** Extra validation of the secret span. */
@@ -73,8 +77,8 @@ function isPrintableAscii(text: string): boolean {
   return /^[\x20-\x7e]*$/.test(text);
 }
 
-/** Up to `limit` bytes after the keyword: is one of `targets` found before one of `stops`? */
-function seeker(targets: string, stops: string): (window: Uint8Array, from: number, limit: number) => boolean {
+/** Up to `limit` bytes after the keyword: is one of `targets` found (1) before one of `stops` (0), or neither yet (−1)? */
+function seeker(targets: string, stops: string): (window: Uint8Array, from: number, limit: number) => 1 | 0 | -1 {
   const kind = new Uint8Array(256);
   for (const ch of stops) kind[ch.charCodeAt(0)] = 2;
   for (const ch of targets) kind[ch.charCodeAt(0)] = 1;
@@ -82,9 +86,9 @@ function seeker(targets: string, stops: string): (window: Uint8Array, from: numb
     const end = Math.min(window.length, from + limit);
     for (let i = from; i < end; i++) {
       const k = kind[window[i] as number] as number;
-      if (k !== 0) return k === 1;
+      if (k !== 0) return k === 1 ? 1 : 0;
     }
-    return false;
+    return end === from + limit ? 0 : -1;
   };
 }
 const assignmentOnLine = seeker(':=', '\n');

@@ -152,6 +152,16 @@ describe('holding back', () => {
     expect(stream.write(Buffer.from(' really\nok\n')).toString()).toBe('*** done really\nok\n');
   });
 
+  it('does not hold a URL without credentials until the end of its line', () => {
+    const stream = new Redactor().stream();
+    expect(stream.write(Buffer.from('fetching https://example.com/docs ')).toString()).toBe(
+      'fetching https://example.com/docs ',
+    );
+    const withPassword = `https://ci:${randomBytes(6).toString('hex')}9@example.com/x`;
+    expect(stream.write(Buffer.from(`then ${withPassword} `)).toString()).toBe('then ');
+    expect(stream.write(Buffer.from('done\n')).toString()).toBe('https://ci:***@example.com/x done\n');
+  });
+
   it('holds a PEM private key until its footer', () => {
     const body = Array.from({ length: 6 }, () => randomBytes(48).toString('base64')).join('\n');
     const key = `-----BEGIN ${'EC PRIVATE'} KEY-----\n${body}\n-----END EC PRIVATE KEY-----\n`;
