@@ -230,6 +230,8 @@ class FlowReader {
 
 /** An inline value after `key: ` or `- `. */
 function inlineValue(s: string, line: number): Value {
+  if (s === '{}') return newObj(line);
+  if (s === '[]') return newArr(line);
   const c = s[0];
   if (c === '{' || c === '[') {
     const r = new FlowReader(s, line);
@@ -245,8 +247,11 @@ function inlineValue(s: string, line: number): Value {
   return checkPlain(s);
 }
 
-/** Split `key: rest` (rest may be ''); undefined when the line is not a mapping entry. */
-function splitKey(t: string): [string, string] | undefined {
+/** The value part of the line splitKey last split (saves an array per line). */
+let splitRest = '';
+
+/** The key of `key: rest` (rest, maybe '', left in splitRest); undefined when the line is not a mapping entry. */
+function splitKey(t: string): string | undefined {
   let key: string;
   let i: number;
   const c = t[0];
@@ -262,7 +267,8 @@ function splitKey(t: string): [string, string] | undefined {
     key = checkPlain(t.slice(0, i).trimEnd());
   }
   if (i + 1 < t.length && t[i + 1] !== ' ') return undefined;
-  return [key, t.slice(i + 1).trim()];
+  splitRest = i + 1 >= t.length ? '' : t.slice(i + 1).trim();
+  return key;
 }
 
 /** Keys whose values the caller does not need, by the depth of the mapping holding them (0 for the top level). */
@@ -361,9 +367,9 @@ class BlockReader {
       if (this.indent < indent) break;
       if (this.indent > indent) bail();
       if (this.isItem()) break;
-      const kv = splitKey(this.t);
-      if (kv === undefined) bail();
-      const [key, rest] = kv;
+      const key = splitKey(this.t);
+      if (key === undefined) bail();
+      const rest = splitRest;
       if (key === '__proto__' || key === '<<') bail();
       const n = this.n;
       this.advance();
@@ -393,8 +399,8 @@ class BlockReader {
         continue;
       }
       if (rest.startsWith('- ')) bail();
-      const kv = rest[0] === '{' || rest[0] === '[' ? undefined : splitKey(rest);
-      if (kv !== undefined) {
+      const key = rest[0] === '{' || rest[0] === '[' ? undefined : splitKey(rest);
+      if (key !== undefined) {
         // A compact mapping: `- key: value` with its other keys aligned under `key`.
         this.indent = indent + (this.t.length - rest.length);
         this.t = rest;
