@@ -525,28 +525,37 @@ export function keywordVariants(spec: RuleSpec): string[] {
 /** Compiled patterns are immutable and shared by every redactor using the same rule objects. */
 const compiled = new WeakMap<RuleSpec, RE2JS>();
 
+function regexOf(spec: RuleSpec): RE2JS {
+  let regex = compiled.get(spec);
+  if (regex === undefined) {
+    try {
+      regex = RE2JS.compile(spec.pattern);
+    } catch (cause) {
+      throw new RedactError('rule-invalid', `rule ${spec.id}: the pattern does not compile`, { cause });
+    }
+    compiled.set(spec, regex);
+  }
+  return regex;
+}
+
 export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[] {
   const ids = new Set<string>();
   return specs.map((spec, index) => {
     if (ids.has(spec.id)) throw new RedactError('rule-invalid', `rule ${spec.id}: duplicate id`);
     ids.add(spec.id);
     if (spec.keywords.length === 0) throw new RedactError('rule-invalid', `rule ${spec.id}: no keywords`);
-    let regex = compiled.get(spec);
-    if (regex === undefined) {
-      try {
-        regex = RE2JS.compile(spec.pattern);
-      } catch (cause) {
-        throw new RedactError('rule-invalid', `rule ${spec.id}: the pattern does not compile`, { cause });
-      }
-      compiled.set(spec, regex);
-    }
+    // The built-in rules (compiled by their unit tests) compile on first use: most never fire, and start-up counts.
+    // Other rule sets are compiled now, so a bad pattern fails at once.
+    if (specs !== RULES) regexOf(spec);
     for (const keyword of keywordVariants(spec)) {
       if (!/^[\x20-\x7e]+$/.test(keyword)) throw new RedactError('rule-invalid', `rule ${spec.id}: keyword not ASCII`);
     }
     return {
       spec,
       index,
-      regex,
+      get regex() {
+        return regexOf(spec);
+      },
       notAfter: spec.notAfter === undefined ? undefined : byteSet(spec.notAfter),
       continuation: byteSet(spec.continuation),
     };

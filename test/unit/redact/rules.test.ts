@@ -10,6 +10,7 @@ describe('rules', () => {
   it('compile, have unique ids, keywords and a test example each', () => {
     const compiled = compileRules();
     expect(compiled.map((r) => r.spec.id)).toEqual(RULES.map((r) => r.id));
+    for (const rule of compiled) expect(rule.regex.pattern()).toBe(rule.spec.pattern); // each compiles
     const covered = new Set(plantedExamples().map((e) => e.rule));
     for (const rule of RULES) expect(covered.has(rule.id), `no example for ${rule.id}`).toBe(true);
   });
