@@ -19,7 +19,9 @@ if (process.env.AIRLOCK_AUDIT_WORKER === AUDIT_WORKER) {
 
 async function main(): Promise<void> {
   const script = new URL(import.meta.url);
-  const threads = Math.min(4, availableParallelism());
+  // AIRLOCK_AUDIT_THREADS caps the worker threads of large audits (1 turns them off); by default up to 4, one per CPU.
+  const wanted = Number.parseInt(process.env.AIRLOCK_AUDIT_THREADS ?? '', 10);
+  const threads = Number.isInteger(wanted) && wanted > 0 ? wanted : Math.min(4, availableParallelism());
   await runAction({
     name: 'audit',
     inputs: (input) => {
