@@ -579,6 +579,14 @@ describe('pnpm-lock.yaml', () => {
     );
   });
 
+  it("pnpm 10's two documents: the project's lockfile is read, with its own line numbers", () => {
+    const env =
+      "---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    configDependencies: {}\n\npackages:\n\n  pnpm@10.12.1:\n    resolution: {integrity: sha512-x}\n\n";
+    const main =
+      "---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      is-odd:\n        specifier: ^3.0.1\n        version: 3.0.1\n\npackages:\n\n  is-odd@3.0.1:\n    resolution: {integrity: sha512-y}\n\nsnapshots:\n\n  is-odd@3.0.1: {}\n";
+    expect(rows(parseLockfile('pnpm-lock.yaml', env + main))).toEqual(['is-odd@3.0.1 runtime direct :27']);
+  });
+
   it('v9: scope through the snapshot graph (a runtime package reached only by a dev one stays dev)', () => {
     const text = [
       "lockfileVersion: '9.0'",

@@ -38,9 +38,21 @@ const SECTIONS: readonly [string, Scope][] = [
   ['devDependencies', 'dev'],
 ];
 
+/**
+ * pnpm 10 can write two YAML documents: the environment lockfile (config dependencies, the package manager) first,
+ * then the project's. The last document is the project's; earlier ones become blank lines so line numbers still match.
+ */
+function mainDocument(text: string): string {
+  const separators = [...text.matchAll(/^---[ \t]*\r?$/gm)];
+  const last = separators[separators.length - 1];
+  if (separators.length < 2 || last === undefined) return text;
+  const before = text.slice(0, last.index);
+  return '\n'.repeat(before.split('\n').length - 1) + text.slice(last.index);
+}
+
 function parsePnpm(path: string, text: string): LockfileResult {
   const r: Reader = new Reader(path);
-  const root = parseYaml(text, path, (key, depth) => depth === 2 && UNUSED_FIELDS.has(key));
+  const root = parseYaml(mainDocument(text), path, (key, depth) => depth === 2 && UNUSED_FIELDS.has(key));
   if (!isObj(root)) return r.fail(1, 'expected a mapping at the top of pnpm-lock.yaml');
   const raw = root.get('lockfileVersion');
   const version = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : undefined;
