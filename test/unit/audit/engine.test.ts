@@ -15,6 +15,8 @@ import {
   RULES,
   toSarif,
 } from '@airlock/audit';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../support/paths.ts';
 
@@ -292,6 +294,35 @@ describe('outputs', () => {
       lineText: (p, l) => moved.files.get(p)?.lineText(l),
     }) as typeof sarif;
     expect(again.runs[0]?.results.map((x) => x.partialFingerprints['airlockAudit/v1'])).toEqual(fingerprints);
+  });
+
+  it('SARIF validates against the OASIS SARIF 2.1.0 schema, online findings and suppressions included', () => {
+    const text = `${INJECTED}      - uses: actions/checkout@v4 # airlock: ignore[unpinned-uses] pinned by the org proxy\n`;
+    const r = audit(text);
+    const online = {
+      rule: 'two-person-review',
+      severity: 'high' as const,
+      confidence: 'high' as const,
+      path: 'github:acme/app',
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 1,
+      message: 'commit abc on main did not come from a merged pull request.',
+      scope: { from: 1, to: 1 },
+    };
+    const sarif = toSarif([...r.findings, online], r.suppressed, {
+      version: '1.2.3',
+      informationUri: 'https://github.com/acme/airlock',
+      lineText: (p, l) => r.files.get(p)?.lineText(l),
+    }) as { version: string };
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(join(FIXTURES, 'scan/sarif-schema-2.1.0.json'), 'utf8')));
+    const ok = validate(sarif);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    expect(validate({ ...sarif, version: '2.0.0' })).toBe(false);
   });
 
   it('the identity inventory lists token grants, OIDC exchanges, secrets and environments per job', () => {

@@ -80,7 +80,6 @@ export function toSarif(findings: readonly Finding[], suppressed: readonly Findi
             suppressions: [
               {
                 kind: f.suppressed.kind === 'inline' ? 'inSource' : 'external',
-                status: 'accepted',
                 justification: `${f.suppressed.reason} (${f.suppressed.where})`,
               },
             ],
