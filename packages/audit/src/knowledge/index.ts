@@ -99,9 +99,19 @@ export function hint(pattern: RegExp): string | null {
   return h;
 }
 
+interface Prepared {
+  readonly hint: string | null;
+  readonly caseless: boolean;
+}
+const PREPARED = new WeakMap<RegExp, Prepared>();
+
 function matches(pattern: RegExp, text: string, lower: string): boolean {
-  const h = hint(pattern);
-  if (h !== null && !(pattern.flags.includes('i') ? lower : text).includes(h)) return false;
+  let p = PREPARED.get(pattern);
+  if (p === undefined) {
+    p = { hint: hint(pattern), caseless: pattern.flags.includes('i') };
+    PREPARED.set(pattern, p);
+  }
+  if (p.hint !== null && !(p.caseless ? lower : text).includes(p.hint)) return false;
   return pattern.test(text);
 }
 

@@ -19,8 +19,19 @@ export interface JobNeeds {
   readonly opaque: readonly string[];
 }
 
-/** What a job's steps need from the GITHUB_TOKEN, from the knowledge base. */
+const NEEDS = new WeakMap<Job, JobNeeds>();
+
+/** What a job's steps need from the GITHUB_TOKEN, from the knowledge base (cached per job). */
 export function jobNeeds(workflow: Workflow, job: Job): JobNeeds {
+  let needs = NEEDS.get(job);
+  if (needs === undefined) {
+    needs = computeJobNeeds(workflow, job);
+    NEEDS.set(job, needs);
+  }
+  return needs;
+}
+
+function computeJobNeeds(workflow: Workflow, job: Job): JobNeeds {
   const needs = new Map<Scope, { level: Level; why: string }>();
   const may = new Set<Scope>();
   const unknown: string[] = [];
