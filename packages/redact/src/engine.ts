@@ -74,6 +74,8 @@ interface Window {
   readonly rule: CompiledRule;
   /** For blocks: where the body starts once the header matched. */
   bodyStart?: number;
+  /** For blocks: body bytes up to here are known to be allowed body bytes. */
+  checked?: number;
 }
 
 /** Walks the automaton over buf[from…to) from `state`, ignoring outputs (a warm-up). */
@@ -508,23 +510,22 @@ export class RedactionStream {
     const bodyStart = w.bodyStart;
     const marker = Buffer.from(block.end, 'latin1');
     const footer = this.#indexOf(marker, bodyStart, Math.min(end, bodyStart + block.maxBytes + marker.length));
-    if (footer >= 0) {
-      this.#ranges.push({ start: bodyStart, end: footer, rule: spec.id, priority: spec.priority ?? 2 });
-      return true;
+    // The body must be made of body bytes (base64, line breaks, escaped line breaks, PEM headers): a header quoted in
+    // code (`includes("-----BEGIN PRIVATE KEY-----")`) is dropped at the first byte that cannot be in a key.
+    const stop = footer >= 0 ? footer : Math.min(end, bodyStart + block.maxBytes);
+    const allowed = w.rule.body;
+    for (let i = Math.max(w.checked ?? bodyStart, bodyStart); i < stop; i++) {
+      if (allowed[this.#byteAt(i) as number] !== 1) return true;
     }
-    if (end >= bodyStart + block.maxBytes) {
-      this.#ranges.push({
-        start: bodyStart,
-        end: bodyStart + block.maxBytes,
-        rule: spec.id,
-        priority: spec.priority ?? 2,
-      });
+    w.checked = stop;
+    const range = (to: number) => {
+      if (to - bodyStart >= 16)
+        this.#ranges.push({ start: bodyStart, end: to, rule: spec.id, priority: spec.priority ?? 2 });
       return true;
-    }
-    if (force === 'end') {
-      this.#ranges.push({ start: bodyStart, end, rule: spec.id, priority: spec.priority ?? 2 });
-      return true;
-    }
+    };
+    if (footer >= 0) return range(footer);
+    if (end >= bodyStart + block.maxBytes) return range(bodyStart + block.maxBytes);
+    if (force === 'end') return range(end);
     return false;
   }
 

@@ -40,6 +40,8 @@ export interface RuleSpec {
   readonly minEntropy?: number;
   /** Extra validation of the secret span. */
   readonly validate?: (secret: string) => boolean;
+  /** Public example values in this format that are not secrets (documentation keys, emulator keys). */
+  readonly ignore?: readonly string[];
   /**
    * Bytes that can continue the secret. When output pauses (interactive programs) and the data after the keyword
    * still ends in one of these, the secret may be incomplete and the window stays held; otherwise it is decided.
@@ -51,7 +53,7 @@ export interface RuleSpec {
    */
   readonly priority?: number;
   /** Multi-line block (PEM): redact from the end of the header to the end of the footer. */
-  readonly block?: { readonly end: string; readonly maxBytes: number };
+  readonly block?: { readonly end: string; readonly maxBytes: number; readonly body: string };
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -94,6 +96,13 @@ function seeker(targets: string, stops: string): (window: Uint8Array, from: numb
 const assignmentOnLine = seeker(':=', '\n');
 const atBeforePath = seeker('@', '/ \t\n\r"\'<>');
 const assignmentNear = seeker(':=', '\n\r(){}');
+
+/** Credentials published as examples (AWS documentation, the Azure storage emulator): never secrets, any rule. */
+const PUBLIC_EXAMPLES = new Set([
+  ['AKIAIOSF', 'ODNN7EXAMPLE'].join(''),
+  ['wJalrXUtnFEMI/K7MDENG/', 'bPxRfiCYEXAMPLEKEY'].join(''),
+  ['Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq', '/K1SZFPTOtr/KBHBeksoGMGw=='].join(''),
+]);
 
 export const RULES: readonly RuleSpec[] = [
   {
@@ -413,7 +422,7 @@ export const RULES: readonly RuleSpec[] = [
     pattern: '-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----',
     window: 64,
     continuation: '',
-    block: { end: '-----END ', maxBytes: 64 * 1024 },
+    block: { end: '-----END ', maxBytes: 64 * 1024, body: `${B64}\\ \t\r\n:,-` },
   },
   {
     id: 'jwt',
@@ -501,6 +510,8 @@ export interface CompiledRule {
   readonly regex: RE2JS;
   readonly notAfter: Uint8Array | undefined;
   readonly continuation: Uint8Array;
+  /** For blocks: the bytes a body may contain. */
+  readonly body: Uint8Array;
 }
 
 function byteSet(chars: string): Uint8Array {
@@ -558,12 +569,14 @@ export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[]
       },
       notAfter: spec.notAfter === undefined ? undefined : byteSet(spec.notAfter),
       continuation: byteSet(spec.continuation),
+      body: byteSet(spec.block?.body ?? ''),
     };
   });
 }
 
 /** Whether the secret a rule matched passes the rule's entropy and validation gates. */
 export function acceptSecret(spec: RuleSpec, secret: string): boolean {
+  if (PUBLIC_EXAMPLES.has(secret) || spec.ignore?.includes(secret)) return false;
   if (spec.minEntropy !== undefined && shannonEntropy(secret) < spec.minEntropy) return false;
   if (spec.validate !== undefined && !spec.validate(secret)) return false;
   return true;

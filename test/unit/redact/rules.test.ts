@@ -6,6 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../support/paths.ts';
 import { plantedExamples } from './planted.ts';
 
+describe('private keys', () => {
+  const body = () => Array.from({ length: 4 }, () => randomBytes(48).toString('base64')).join('\n');
+  it('are found JSON-escaped (a service-account key) and with encrypted-PEM headers', () => {
+    const redactor = new Redactor({ replacement: 'rule' });
+    const escaped = `{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n${body().replace(/\n/g, '\\n')}\\n-----END PRIVATE KEY-----\\n"}`;
+    expect(redactor.redactString(escaped)).toBe(
+      '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----[REDACTED:private-key]-----END PRIVATE KEY-----\\n"}',
+    );
+    const encrypted = `-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A1B2C3D4E5F60718293A4B5C6D7E8F9\n\n${body()}\n-----END RSA PRIVATE KEY-----\n`;
+    expect(redactor.redactString(encrypted)).toBe(
+      '-----BEGIN RSA PRIVATE KEY-----[REDACTED:private-key]-----END RSA PRIVATE KEY-----\n',
+    );
+  });
+});
+
 describe('rules', () => {
   it('compile, have unique ids, keywords and a test example each', () => {
     const compiled = compileRules();
@@ -53,6 +68,12 @@ describe('rules', () => {
     'api_key: YOUR_API_KEY_HERE',
     'token_type: bearer, expires_in: 3600',
     'access_key_id = AKIA_placeholder',
+    'if (e.indexOf("-----BEGIN PRIVATE KEY-----") !== 0) throw new TypeError("pkcs8 expected"); // -----END',
+    [
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq',
+      '/K1SZFPTOtr/KBHBeksoGMGw==;',
+    ].join(''),
+    ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/', 'bPxRfiCYEXAMPLEKEY'].join(''),
   ];
   it('leave ordinary lines alone', () => {
     const redactor = new Redactor();

@@ -36,7 +36,7 @@ const w = (rel: string, data: string | Buffer) => {
 // Secrets are generated per run; none is committed.
 const SECRET = ['artifact', randomBytes(6).toString('hex'), 'Value'].join('-');
 const TOKEN = ['gh', 'p_'].join('') + randomBytes(18).toString('hex');
-const PASSWORD = `${randomBytes(6).toString('base64url')}9x`;
+const PASSWORD = `Pw${randomBytes(12).toString('hex')}9x`;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-scan-'));
