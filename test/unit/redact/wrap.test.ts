@@ -110,6 +110,7 @@ describe('credentials in the environment', () => {
     expect(credentialNamed('TOKEN_PATH')).toBe(false);
     expect(credentialNamed('TOKENIZER')).toBe(false);
     expect(credentialNamed('PWD')).toBe(false);
+    expect(credentialNamed('SSH_AUTH_SOCK')).toBe(false);
     const ghs = ['gh', 's_'].join('') + randomBytes(18).toString('hex');
     const found = credentialsInEnv(
       {
