@@ -20,6 +20,7 @@ import {
   toSarif,
   type WorkerLike,
   withFindings,
+  workflowContext,
   writeSummary,
 } from '@airlock/audit';
 import { InputError, type JsonObject, type StepIO, type StepResult } from '@airlock/core';
@@ -139,14 +140,17 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
     }
   }
   const now = io.now();
-  const files = readInputs(discover(workspace, paths, config.exclude));
+  const discovered = discover(workspace, paths, config.exclude);
+  const files = readInputs(discovered);
+  const context = workflowContext(workspace, discovered);
   const started = Date.now();
   let result: AuditResult =
     inputs.workers === undefined
-      ? auditTexts(files, { config, now })
+      ? auditTexts(files, { config, now, context })
       : await auditTextsParallel(files, {
           config,
           now,
+          context,
           threads: inputs.workers.threads,
           spawn: inputs.workers.spawn,
           inventory: inputs.inventory,

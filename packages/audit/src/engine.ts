@@ -7,6 +7,7 @@ import type { JobIdentities } from './inventory.ts';
 import { buildAction, buildWorkflow, looksLikeAction } from './model/build.ts';
 import type { Document } from './model/types.ts';
 import { RULE_IDS, RULES, type Rule } from './rules/index.ts';
+import { type Siblings, setSiblings } from './rules/shared.ts';
 import type { Report } from './rules/types.ts';
 import { highest, type Severity } from './severity.ts';
 import { parseSource, type SourceFile } from './source/yaml.ts';
@@ -29,6 +30,8 @@ export interface AuditOptions {
   readonly config?: AuditConfig;
   /** The clock for ignore expiry. */
   readonly now?: Date;
+  /** Files that are not audited but that rules may look into (the repository's reusable workflows). */
+  readonly context?: readonly AuditInput[];
 }
 
 export interface AuditResult {
@@ -92,13 +95,30 @@ function disabledRules(config: AuditConfig): Set<string> {
 }
 
 /** Parse and run the rules over some files: the part of an audit that can run in parallel. */
-export function auditRaw(inputs: readonly AuditInput[], config: AuditConfig = DEFAULT_CONFIG): RawAudit {
+export function auditRaw(
+  inputs: readonly AuditInput[],
+  config: AuditConfig = DEFAULT_CONFIG,
+  /** Other files of the audit, parsed only if a rule looks them up (a worker's view of the whole audit). */
+  context: readonly AuditInput[] = [],
+): RawAudit {
   const raw: Finding[] = [];
-  const documents: Document[] = [];
+  const documents = inputs.map(parseDocumentFile);
   const disabled = disabledRules(config);
-  for (const input of inputs) {
-    const doc = parseDocumentFile(input);
-    documents.push(doc);
+  const byPath = new Map<string, Document>(documents.map((d) => [d.file.path.toLowerCase(), d]));
+  const pending = new Map(context.map((i) => [i.path.toLowerCase(), i]));
+  const siblings: Siblings = (path) => {
+    const key = [...byPath.keys(), ...pending.keys()].find((p) => p === path || p.endsWith(`/${path}`));
+    if (key === undefined) return undefined;
+    let doc = byPath.get(key);
+    if (doc === undefined) {
+      doc = parseDocumentFile(pending.get(key) as AuditInput);
+      byPath.set(key, doc);
+      pending.delete(key);
+    }
+    return doc;
+  };
+  for (const doc of documents) {
+    setSiblings(doc, siblings);
     for (const rule of RULES) if (!disabled.has(rule.id)) runRule(rule, doc, doc.file, raw);
   }
   const overridden = raw.map((f) => {
@@ -134,7 +154,7 @@ export function finishAudit(
 
 /** Audit files already read. Pure: no file system, no network. */
 export function auditTexts(inputs: readonly AuditInput[], options: AuditOptions = {}): AuditResult {
-  const raw = auditRaw(inputs, options.config ?? DEFAULT_CONFIG);
+  const raw = auditRaw(inputs, options.config ?? DEFAULT_CONFIG, options.context ?? []);
   const files = new Map(raw.documents.map((d) => [d.file.path, d.file]));
   return finishAudit(raw.findings, files, raw.documents, options);
 }
@@ -243,7 +263,28 @@ export function readInputs(files: readonly DiscoveredFile[]): AuditInput[] {
 /** Discover, read and audit. */
 export function auditPaths(root: string, paths: readonly string[], options: AuditOptions = {}): AuditResult {
   const files = discover(root, paths, options.config?.exclude ?? []);
-  return auditTexts(readInputs(files), options);
+  return auditTexts(readInputs(files), {
+    ...options,
+    context: [...(options.context ?? []), ...workflowContext(root, files)],
+  });
+}
+
+/**
+ * The repository's own workflows that are not among the audited files, so that a job calling
+ * `./.github/workflows/x.yml` is judged by what that workflow needs even when only the caller is audited.
+ */
+export function workflowContext(root: string, audited: readonly DiscoveredFile[]): AuditInput[] {
+  const dir = join(resolve(root), '.github', 'workflows');
+  if (!existsSync(dir)) return [];
+  const seen = new Set(audited.map((f) => f.absolute));
+  try {
+    const extra = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && YAML.test(e.name) && !seen.has(join(dir, e.name)))
+      .map((e) => ({ absolute: join(dir, e.name), path: `.github/workflows/${e.name}`, kind: 'workflow' as const }));
+    return readInputs(extra);
+  } catch {
+    return []; // context is a help, never a reason to fail
+  }
 }
 
 /**

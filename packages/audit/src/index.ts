@@ -26,6 +26,7 @@ export {
   parseDocumentFile,
   readInputs,
   withFindings,
+  workflowContext,
 } from './engine.ts';
 export { AuditError, type AuditErrorCode } from './errors.ts';
 export { evaluate, flows, references, referenceText, truthiness } from './expressions/analysis.ts';

@@ -22,6 +22,8 @@ export const AUDIT_WORKER = 'airlock-audit-worker';
 
 export interface ChunkRequest {
   readonly inputs: readonly AuditInput[];
+  /** The reusable workflows of the whole audit, for rules that look into a called workflow. */
+  readonly context: readonly AuditInput[];
   readonly config: AuditConfig;
   readonly inventory: boolean;
 }
@@ -33,7 +35,7 @@ export interface ChunkResponse {
 }
 
 export function auditChunk(request: ChunkRequest): ChunkResponse {
-  const raw = auditRaw(request.inputs, request.config);
+  const raw = auditRaw(request.inputs, request.config, request.context ?? []);
   return {
     findings: raw.findings,
     kinds: raw.documents.map((d) => [d.file.path, d.kind] as const),
@@ -124,7 +126,15 @@ export async function auditTextsParallel(
     ({ path: undefined, failOn: undefined, exclude: [], rules: new Map(), ignores: [] } satisfies AuditConfig);
   const responses = await Promise.all(
     chunks(inputs, threads).map((chunk) =>
-      runChunk(options.spawn, { inputs: chunk, config, inventory: options.inventory === true }),
+      runChunk(options.spawn, {
+        inputs: chunk,
+        context: [
+          ...(options.context ?? []),
+          ...inputs.filter((i) => !chunk.includes(i) && /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i.test(i.path)),
+        ],
+        config,
+        inventory: options.inventory === true,
+      }),
     ),
   );
   const files = new Map<string, SourceFile>(inputs.map((i) => [i.path, lazySource(i.path, i.text)]));

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitHub expression syntax throughout, not JavaScript templates
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { verifyChain } from '@airlock/core';
@@ -44,13 +44,15 @@ describe('actions/audit', () => {
   it('passes a clean repository: the project’s own workflows', async () => {
     const job = newJob({});
     mkdirSync(join(job.workspace, '.github/workflows'), { recursive: true });
-    copyFileSync(join(ROOT, '.github/workflows/ci.yml'), join(job.workspace, '.github/workflows/ci.yml'));
+    const workflows = readdirSync(join(ROOT, '.github/workflows')).filter((f) => /\.ya?ml$/.test(f));
+    for (const f of workflows)
+      copyFileSync(join(ROOT, '.github/workflows', f), join(job.workspace, '.github/workflows', f));
     const run = await job.step(AUDIT, {});
     expect(run.outcome).toBe('success');
     expect(run.outputs).toMatchObject({ findings: '0', highest: 'none' });
     expect(run.annotations).toEqual([]);
     expect(run.summary).toContain('## Airlock audit');
-    expect(run.summary).toContain('1 file audited: no findings');
+    expect(run.summary).toContain(`${workflows.length} file${workflows.length === 1 ? '' : 's'} audited: no findings`);
     expect(run.log).toMatch(/airlock-trail seq=1 sha256=[0-9a-f]{64}/);
     const trail = verifyChain(readFileSync(join(job.runnerTemp, 'airlock/trail.jsonl'), 'utf8'));
     expect(trail.ok && trail.records[0]?.result).toMatchObject({

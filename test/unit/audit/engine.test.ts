@@ -380,6 +380,54 @@ jobs:
   });
 });
 
+describe('reusable workflows of the repository', () => {
+  const CALLER = `on: push
+permissions: {}
+jobs:
+  call:
+    permissions:
+      contents: read
+      id-token: write
+    uses: ./.github/workflows/callee.yml
+`;
+  const callee = (step: string) => `on:
+  workflow_call:
+permissions: {}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: prod
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+${step}`;
+  const OIDC =
+    '      - uses: aws-actions/configure-aws-credentials@b47578312673ae6fa5b5096b330d9fbac3d116df # v4.2.1\n        with:\n          role-to-assume: arn:aws:iam::123456789012:role/deploy\n          aws-region: eu-west-1\n';
+  const PLAIN = '      - run: make deploy\n';
+
+  it('judges a calling job by what the called workflow needs, also when only the caller is audited', () => {
+    const needed = audit(CALLER, '.github/workflows/ci.yml');
+    expect(needed.findings.find((f) => f.rule === 'excessive-permissions')?.confidence).toBe('low'); // callee unseen
+    const withCallee = auditTexts([{ path: '.github/workflows/ci.yml', text: CALLER }], {
+      context: [{ path: '.github/workflows/callee.yml', text: callee(OIDC) }],
+    });
+    expect(withCallee.findings).toEqual([]);
+    const unneeded = auditTexts(
+      [
+        { path: '.github/workflows/ci.yml', text: CALLER },
+        { path: '.github/workflows/callee.yml', text: callee(PLAIN) },
+      ],
+      {},
+    );
+    const f = unneeded.findings.filter((x) => x.rule === 'excessive-permissions');
+    expect(f.map((x) => [x.path, x.line, x.confidence])).toEqual([
+      ['.github/workflows/callee.yml', 10, 'high'],
+      ['.github/workflows/ci.yml', 7, 'high'],
+    ]);
+  });
+});
+
 describe('discovery', () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-audit-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { insertAfterKey, insertLinesBefore } from '../fixes.ts';
 import { holds, type Level, lookupAction, type Scope } from '../knowledge/index.ts';
 import type { Job, Permissions, Workflow } from '../model/types.ts';
 import type { Span } from '../source/yaml.ts';
-import { factsOf, jobLabel, triggerNames } from './shared.ts';
+import { factsOf, jobLabel, siblingDocument, triggerNames } from './shared.ts';
 import type { Rule, RuleContext } from './types.ts';
 
 export interface JobNeeds {
@@ -20,6 +20,15 @@ export interface JobNeeds {
 }
 
 const NEEDS = new WeakMap<Job, JobNeeds>();
+const visiting = new Set<Workflow>();
+
+/** A reusable workflow of the same repository (`uses: ./.github/workflows/x.yml`) among the audited files. */
+function localWorkflow(caller: Workflow, slug: string): Workflow | undefined {
+  const path = slug.replace(/^\.\//, '');
+  if (!/^\.github\/workflows\/[^/]+\.ya?ml$/.test(path)) return undefined;
+  const doc = siblingDocument(caller, path);
+  return doc?.kind === 'workflow' ? doc : undefined;
+}
 
 /** What a job's steps need from the GITHUB_TOKEN, from the knowledge base (cached per job). */
 export function jobNeeds(workflow: Workflow, job: Job): JobNeeds {
@@ -41,7 +50,23 @@ function computeJobNeeds(workflow: Workflow, job: Job): JobNeeds {
     const current = needs.get(scope);
     if (current === undefined || (current.level === 'read' && level === 'write')) needs.set(scope, { level, why });
   };
-  if (job.uses !== undefined) {
+  const callee = job.uses?.kind === 'local' ? localWorkflow(workflow, job.uses.slug) : undefined;
+  if (callee !== undefined && !visiting.has(callee)) {
+    // A reusable workflow of this repository: what its jobs need is what the calling job must grant.
+    visiting.add(callee);
+    try {
+      for (const calleeJob of callee.jobs) {
+        const inner = jobNeeds(callee, calleeJob);
+        for (const [scope, n] of inner.needs) add(scope, n.level, `${job.uses?.raw}: ${n.why}`);
+        for (const scope of inner.may) may.add(scope);
+        oidc ??= inner.oidc === undefined ? undefined : `${job.uses?.raw}: ${inner.oidc}`;
+        unknown.push(...inner.unknown);
+        opaque.push(...inner.opaque);
+      }
+    } finally {
+      visiting.delete(callee);
+    }
+  } else if (job.uses !== undefined) {
     const known = lookupAction(job.uses);
     if (known === undefined) unknown.push(`reusable workflow ${job.uses.raw}`);
     else {

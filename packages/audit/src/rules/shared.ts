@@ -239,3 +239,16 @@ export function stepAt(job: Job | undefined, doc: Document, span: Span): Step | 
   const steps = job ? job.steps : doc.kind === 'action' ? doc.steps : [];
   return steps.find((s) => contains(s.span, span));
 }
+
+/** Finds the other documents of an audit by path (the engine registers one resolver per audit). */
+export type Siblings = (path: string) => Document | undefined;
+const SIBLINGS = new WeakMap<Document, Siblings>();
+
+export function setSiblings(doc: Document, siblings: Siblings): void {
+  SIBLINGS.set(doc, siblings);
+}
+
+/** Another document of the same audit, by its path relative to the repository root (slug lower-cased). */
+export function siblingDocument(doc: Document, path: string): Document | undefined {
+  return SIBLINGS.get(doc)?.(path.toLowerCase());
+}
