@@ -56,7 +56,7 @@ describe('actions/audit', () => {
     expect(run.log).toMatch(/airlock-trail seq=1 sha256=[0-9a-f]{64}/);
     const trail = verifyChain(readFileSync(join(job.runnerTemp, 'airlock/trail.jsonl'), 'utf8'));
     expect(trail.ok && trail.records[0]?.result).toMatchObject({
-      files: 1,
+      files: workflows.length,
       findings: 0,
       highest: 'none',
       failOn: 'high',
