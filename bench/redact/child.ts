@@ -6,8 +6,8 @@
  *   node bench/redact/child.ts scan DIR STATS.json
  *       every file under DIR scanned with the rules (what `airlock secrets scan` does), findings to STATS.json
  */
-import { createReadStream, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { expandPaths, Redactor, scanFiles } from '@airlock/redact';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { expandPaths, pumpFile, Redactor, scanFiles } from '@airlock/redact';
 
 const [mode, target, arg3, arg4, arg5] = process.argv.slice(2);
 
@@ -21,14 +21,18 @@ if (mode === 'redact') {
   let findings = 0;
   const stream = redactor.stream(() => findings++);
   let bytesOut = 0;
-  const out = (buf: Buffer) => {
-    bytesOut += buf.length;
-    for (let off = 0; off < buf.length; ) off += writeSync(1, buf, off);
-  };
-  for await (const chunk of createReadStream(target as string, { highWaterMark: 1024 * 1024, end: limit - 1 })) {
-    out(stream.write(chunk as Buffer));
-  }
-  out(stream.end());
+  const fd = openSync(target as string, 'r');
+  // What `airlock redact --stdin < FILE > OUT` does.
+  pumpFile(
+    fd,
+    stream,
+    (buf) => {
+      bytesOut += buf.length;
+      for (let off = 0; off < buf.length; ) off += writeSync(1, buf, off);
+    },
+    limit,
+  );
+  closeSync(fd);
   writeFileSync(
     arg4 as string,
     JSON.stringify({

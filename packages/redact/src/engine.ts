@@ -287,6 +287,25 @@ export class RedactionStream {
     return this.#emit('none');
   }
 
+  /**
+   * write() for callers that read into their own buffers: the data is buffer[start, end), and the `start` bytes
+   * before it are headroom the stream may overwrite, where it puts the bytes it holds back instead of copying the
+   * whole chunk after them. The returned bytes are views into `buffer` (consume them before reusing it).
+   */
+  writeInPlace(buffer: Buffer, start: number, end: number): Buffer {
+    const held = this.#buf.length;
+    if (held === 0 || held > start) return this.write(buffer.subarray(start, end));
+    if (this.#ended) throw new Error('redact: write after end');
+    if (end === start) return EMPTY;
+    this.bytesIn += end - start;
+    this.#buf.copy(buffer, start - held);
+    this.#buf = buffer.subarray(start - held, end);
+    this.#scan(held);
+    if (this.#r.literals !== undefined) this.#sampleLiterals(this.#r.literals);
+    if (this.#windows.length > 0) this.#evaluate('none');
+    return this.#emit('none');
+  }
+
   /** Output paused: release what cannot be part of a secret in progress. */
   idle(): Buffer {
     if (this.#ended || this.#buf.length === 0) return EMPTY;

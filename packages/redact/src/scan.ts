@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,6 +19,7 @@ import {
 import type { Finding, Redactor } from './engine.ts';
 import { locate, locateBuffer } from './locate.ts';
 import { displayPath } from './paths.ts';
+import { pumpFile } from './pump.ts';
 
 /**
  * Scanning files before they are uploaded: logs, build outputs, test reports, and the members of zip, tar and gzip
@@ -150,12 +151,13 @@ class Scanner {
     const stream = this.#o.redactor.stream((f) => findings.push(f));
     const out: Buffer[] = [];
     const keep = this.#o.redactTo !== undefined;
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
-      const redacted = stream.write(chunk as Buffer);
-      if (keep) out.push(redacted);
+    const fd = openSync(path, 'r');
+    try {
+      // The pump reuses its buffers: keep copies of the output only when a redacted copy is asked for.
+      pumpFile(fd, stream, keep ? (bytes) => out.push(Buffer.from(bytes)) : () => {});
+    } finally {
+      closeSync(fd);
     }
-    const tail = stream.end();
-    if (keep) out.push(tail);
     this.report.scanned++;
     this.report.bytes += stream.bytesIn;
     if (findings.length > 0) {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -36,6 +36,25 @@ describe('airlock redact', () => {
     });
     expect(await runCli(['redact', '--secret-env', 'S', '--stdin'], h.io, commands)).toBe(EXIT.ok);
     expect(h.out()).toBe('a *** b\n***\ntoken ***\n');
+  });
+
+  it('--stdin redirected from a file reads it directly, with the same result', async () => {
+    const file = join(dir, 'stdin.log');
+    writeFileSync(file, `a ${SECRET} b\n`.repeat(50_000));
+    const fd = openSync(file, 'r');
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'packages/cli/bin/airlock.js'), 'redact', '--secret-env', 'S', '--stdin'],
+      {
+        env: { PATH: process.env.PATH, S: SECRET },
+        stdio: [fd, 'pipe', 'pipe'],
+      },
+    );
+    closeSync(fd);
+    const out: Buffer[] = [];
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+    expect(Buffer.concat(out).toString()).toBe('a *** b\n'.repeat(50_000));
   });
 
   it('--replacement rule labels each redaction; --known-only leaves unknown tokens alone', async () => {

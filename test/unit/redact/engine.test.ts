@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { IDLE_HOLD_BYTES, type RedactionStream, Redactor, RedactTransform, secretVariants } from '@airlock/redact';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  IDLE_HOLD_BYTES,
+  pumpFile,
+  type RedactionStream,
+  Redactor,
+  RedactTransform,
+  secretVariants,
+} from '@airlock/redact';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -112,6 +122,52 @@ describe('large writes (four interleaved walks)', () => {
     expect(whole.findings).toEqual(small.findings);
     expect(whole.findings.length).toBe(Math.floor(filler.length / 16_384)); // one per insertion
     expect(big.toString()).not.toContain(secret);
+  });
+});
+
+describe('reading in place', () => {
+  it('writeInPlace and pumpFile give what write gives, with buffers reused', () => {
+    fc.assert(
+      fc.property(secretArb, fc.array(fc.nat(), { maxLength: 10 }), (secret, cuts) => {
+        const token = ['gh', 's_'].join('') + randomBytes(18).toString('hex');
+        const text = Buffer.from(`a ${secret} b ${token}\n${Buffer.from(secret).toString('hex')} -----BEGIN`.repeat(3));
+        const redactor = new Redactor({ secrets: [secret] });
+        const expected = redactor.redact(text).output;
+        // Two buffers with 64 bytes of headroom, used in turn, like pumpFile.
+        const buffers = [Buffer.alloc(64 + text.length), Buffer.alloc(64 + text.length)];
+        const stream = redactor.stream();
+        const out: Buffer[] = [];
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        let from = 0;
+        [...points, text.length].forEach((to, turn) => {
+          const buffer = buffers[turn % 2] as Buffer;
+          text.copy(buffer, 64, from, to);
+          out.push(Buffer.from(stream.writeInPlace(buffer, 64, 64 + to - from)));
+          from = to;
+        });
+        out.push(stream.end());
+        expect(Buffer.concat(out).equals(expected)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('pumpFile redacts a file read in 1 MiB pieces', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-pump-'));
+    try {
+      const secret = ['pump', randomBytes(8).toString('hex')].join('-');
+      const text = Buffer.from(`${'x'.repeat(1_048_570)}${secret} and more\n`.repeat(3));
+      writeFileSync(join(dir, 'f.log'), text);
+      const redactor = new Redactor({ secrets: [secret] });
+      const fd = openSync(join(dir, 'f.log'), 'r');
+      const out: Buffer[] = [];
+      expect(pumpFile(fd, redactor.stream(), (b) => out.push(Buffer.from(b)))).toBe(text.length);
+      closeSync(fd);
+      expect(Buffer.concat(out).equals(redactor.redact(text).output)).toBe(true);
+      expect(Buffer.concat(out).toString()).not.toContain(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,11 +1,14 @@
+import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '@airlock/core';
 import {
   credentialsInEnv,
   into,
+  isRegularFile,
   type KnownSecret,
   type OutputSink,
+  pumpFile,
   Redactor,
   RedactTransform,
   type Replacement,
@@ -110,6 +113,13 @@ export const redactCommand: Command = {
     if (values.stdin === true) {
       if (positionals.length > 0) throw new InputError('input-invalid', 'give either --stdin or a command, not both');
       if (io.stdin === undefined) throw new InputError('input-invalid', 'no stdin to read');
+      if (io.stdin === process.stdin && io.stdout === process.stdout && isRegularFile(0)) {
+        // `airlock redact --stdin < build.log`: read the file directly, without a stream per chunk.
+        pumpFile(0, redactor.stream(), (bytes) => {
+          for (let off = 0; off < bytes.length; ) off += writeSync(1, bytes, off);
+        });
+        return EXIT.ok;
+      }
       await pipeline(io.stdin, new RedactTransform(redactor), into(sink(io.stdout)));
       return EXIT.ok;
     }

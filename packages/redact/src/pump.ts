@@ -1,0 +1,39 @@
+import { fstatSync, readSync } from 'node:fs';
+import type { RedactionStream } from './engine.ts';
+
+/**
+ * Redacts a regular file (or a file on stdin) at full speed: synchronous reads into two buffers used in turn, each
+ * with headroom in front for the bytes the stream holds back ({@link RedactionStream.writeInPlace}), so no chunk is
+ * copied or allocated. `output` must consume each piece before it returns (write it, or copy it).
+ */
+export const PUMP_CHUNK = 1024 * 1024;
+const HEADROOM = 256 * 1024;
+
+export function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function pumpFile(
+  fd: number,
+  stream: RedactionStream,
+  output: (bytes: Buffer) => void,
+  limit = Number.POSITIVE_INFINITY,
+): number {
+  const buffers = [Buffer.allocUnsafe(HEADROOM + PUMP_CHUNK), Buffer.allocUnsafe(HEADROOM + PUMP_CHUNK)];
+  let total = 0;
+  for (let turn = 0; total < limit; turn ^= 1) {
+    const buffer = buffers[turn] as Buffer;
+    const n = readSync(fd, buffer, HEADROOM, Math.min(PUMP_CHUNK, limit - total), null);
+    if (n === 0) break;
+    total += n;
+    const out = stream.writeInPlace(buffer, HEADROOM, HEADROOM + n);
+    if (out.length > 0) output(out);
+  }
+  const tail = stream.end();
+  if (tail.length > 0) output(tail);
+  return total;
+}
