@@ -6,8 +6,8 @@
  *   node bench/redact/child.ts scan DIR STATS.json
  *       every file under DIR scanned with the rules (what `airlock secrets scan` does), findings to STATS.json
  */
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { expandPaths, pumpFile, Redactor, scanFiles } from '@airlock/redact';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { expandPaths, pumpFile, Redactor, scanFiles, writeAllSync } from '@airlock/redact';
 
 const [mode, target, arg3, arg4, arg5] = process.argv.slice(2);
 
@@ -28,7 +28,7 @@ if (mode === 'redact') {
     stream,
     (buf) => {
       bytesOut += buf.length;
-      for (let off = 0; off < buf.length; ) off += writeSync(1, buf, off);
+      writeAllSync(1, buf);
     },
     limit,
   );

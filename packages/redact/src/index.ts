@@ -33,7 +33,7 @@ export { credentialNamed, credentialsInEnv } from './env.ts';
 export { RedactError, type RedactErrorCode } from './errors.ts';
 export { type LocatedFinding, type Location, locate, locateBuffer } from './locate.ts';
 export { displayPath, expandPaths } from './paths.ts';
-export { isRegularFile, PUMP_CHUNK, pumpFile } from './pump.ts';
+export { isRegularFile, PUMP_CHUNK, pumpFile, writeAllSync } from './pump.ts';
 export { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
 export { type SarifLog, toSarif } from './sarif.ts';
 export { type FileFinding, type ScanOptions, type ScanProblem, type ScanReport, scanFiles } from './scan.ts';

@@ -1,4 +1,4 @@
-import { fstatSync, readSync } from 'node:fs';
+import { fstatSync, readSync, writeSync } from 'node:fs';
 import type { RedactionStream } from './engine.ts';
 
 /**
@@ -36,4 +36,21 @@ export function pumpFile(
   const tail = stream.end();
   if (tail.length > 0) output(tail);
   return total;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `bytes` to `fd` synchronously. A pipe may be non-blocking (Node makes stdout pipes so): when it is
+ * full (EAGAIN), wait a millisecond and try again, so a slow reader slows the writer instead of failing it.
+ */
+export function writeAllSync(fd: number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length; ) {
+    try {
+      off += writeSync(fd, bytes, off);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }

@@ -38,7 +38,7 @@ describe('airlock redact', () => {
     expect(h.out()).toBe('a *** b\n***\ntoken ***\n');
   });
 
-  it('--stdin redirected from a file reads it directly, with the same result', async () => {
+  it('--stdin redirected from a file reads it directly, with the same result, into a slow pipe', async () => {
     const file = join(dir, 'stdin.log');
     writeFileSync(file, `a ${SECRET} b\n`.repeat(50_000));
     const fd = openSync(file, 'r');
@@ -53,6 +53,9 @@ describe('airlock redact', () => {
     closeSync(fd);
     const out: Buffer[] = [];
     child.stdout?.on('data', (d: Buffer) => out.push(d));
+    // A reader that falls behind: the pipe fills up and the writer must wait, not fail.
+    child.stdout?.pause();
+    setTimeout(() => child.stdout?.resume(), 300);
     expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
     expect(Buffer.concat(out).toString()).toBe('a *** b\n'.repeat(50_000));
   });

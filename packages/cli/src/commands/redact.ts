@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '@airlock/core';
@@ -13,6 +12,7 @@ import {
   RedactTransform,
   type Replacement,
   runRedacted,
+  writeAllSync,
 } from '@airlock/redact';
 import { type CliIO, type Command, type CommandContext, EXIT, type ExitCode } from '../cli.ts';
 
@@ -115,9 +115,7 @@ export const redactCommand: Command = {
       if (io.stdin === undefined) throw new InputError('input-invalid', 'no stdin to read');
       if (io.stdin === process.stdin && io.stdout === process.stdout && isRegularFile(0)) {
         // `airlock redact --stdin < build.log`: read the file directly, without a stream per chunk.
-        pumpFile(0, redactor.stream(), (bytes) => {
-          for (let off = 0; off < bytes.length; ) off += writeSync(1, bytes, off);
-        });
+        pumpFile(0, redactor.stream(), (bytes) => writeAllSync(1, bytes));
         return EXIT.ok;
       }
       await pipeline(io.stdin, new RedactTransform(redactor), into(sink(io.stdout)));
