@@ -290,20 +290,26 @@ export class RedactionStream {
   /**
    * write() for callers that read into their own buffers: the data is buffer[start, end), and the `start` bytes
    * before it are headroom the stream may overwrite, where it puts the bytes it holds back instead of copying the
-   * whole chunk after them. The returned bytes are views into `buffer` (consume them before reusing it).
+   * whole chunk after them. The output is views into `buffer` (consume it before reusing the buffer): returned, or
+   * given piece by piece to `sink` (then nothing is concatenated, and the empty buffer is returned).
    */
-  writeInPlace(buffer: Buffer, start: number, end: number): Buffer {
-    const held = this.#buf.length;
-    if (held === 0 || held > start) return this.write(buffer.subarray(start, end));
+  writeInPlace(buffer: Buffer, start: number, end: number, sink?: (bytes: Buffer) => void): Buffer {
     if (this.#ended) throw new Error('redact: write after end');
     if (end === start) return EMPTY;
     this.bytesIn += end - start;
-    this.#buf.copy(buffer, start - held);
-    this.#buf = buffer.subarray(start - held, end);
+    const held = this.#buf.length;
+    if (held === 0) {
+      this.#buf = buffer.subarray(start, end);
+    } else if (held <= start) {
+      this.#buf.copy(buffer, start - held);
+      this.#buf = buffer.subarray(start - held, end);
+    } else {
+      this.#buf = Buffer.concat([this.#buf, buffer.subarray(start, end)]);
+    }
     this.#scan(held);
     if (this.#r.literals !== undefined) this.#sampleLiterals(this.#r.literals);
     if (this.#windows.length > 0) this.#evaluate('none');
-    return this.#emit('none');
+    return this.#emit('none', sink);
   }
 
   /** Output paused: release what cannot be part of a secret in progress. */
@@ -313,10 +319,11 @@ export class RedactionStream {
     return this.#emit('idle');
   }
 
-  end(): Buffer {
+  /** Flushes everything held; with `sink`, piece by piece (see writeInPlace). */
+  end(sink?: (bytes: Buffer) => void): Buffer {
     if (this.#ended) return EMPTY;
     if (this.#windows.length > 0) this.#evaluate('end');
-    const out = this.#emit('end');
+    const out = this.#emit('end', sink);
     this.#ended = true;
     return out;
   }
@@ -548,7 +555,7 @@ export class RedactionStream {
     return false;
   }
 
-  #emit(mode: 'none' | 'idle' | 'end'): Buffer {
+  #emit(mode: 'none' | 'idle' | 'end', sink?: (bytes: Buffer) => void): Buffer {
     const base = this.#bufStart;
     const end = this.#bufEnd;
     let safe = end;
@@ -616,7 +623,21 @@ export class RedactionStream {
         for (const [rule, span] of byRule) this.#onFinding({ rule, start: span.start, end: span.end });
       }
       parts.push(this.#buf.subarray(cursor - base, safe - base));
-      out = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+      if (sink !== undefined) {
+        out = EMPTY;
+        for (const part of parts) {
+          if (part.length === 0) continue;
+          this.bytesOut += part.length;
+          sink(part);
+        }
+      } else {
+        out = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+      }
+    }
+    if (sink !== undefined && out.length > 0) {
+      sink(out);
+      this.bytesOut += out.length;
+      out = EMPTY;
     }
 
     // Keep a little history for rules that look behind their keyword, and drop what was emitted.

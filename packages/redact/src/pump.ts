@@ -30,11 +30,9 @@ export function pumpFile(
     const n = readSync(fd, buffer, HEADROOM, Math.min(PUMP_CHUNK, limit - total), null);
     if (n === 0) break;
     total += n;
-    const out = stream.writeInPlace(buffer, HEADROOM, HEADROOM + n);
-    if (out.length > 0) output(out);
+    stream.writeInPlace(buffer, HEADROOM, HEADROOM + n, output);
   }
-  const tail = stream.end();
-  if (tail.length > 0) output(tail);
+  stream.end(output);
   return total;
 }
 
