@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../support/paths.ts';
 
 /**
- * Airlock must pass its own audit: every workflow in .github/workflows and every actions/<name>/action.yml, with no
- * finding at all (not even notes). Actions are being added all the time; this test audits whatever is there.
+ * Airlock must pass its own audit: every workflow in .github/workflows, the org-required template in templates/, and
+ * every actions/<name>/action.yml (the composite pipeline included), with no finding at all (not even notes). Actions are being added all the time; this test audits whatever is there.
  */
 const workflowDir = join(ROOT, '.github/workflows');
 const workflows = existsSync(workflowDir)
@@ -15,13 +15,24 @@ const workflows = existsSync(workflowDir)
       .filter((f) => /\.ya?ml$/.test(f))
       .map((f) => `.github/workflows/${f}`)
   : [];
+// The org-required workflow template is a workflow too (it lives outside .github/workflows so it does not run here).
+const templateDir = join(ROOT, 'templates');
+if (existsSync(templateDir)) {
+  workflows.push(
+    ...readdirSync(templateDir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => `templates/${f}`),
+  );
+}
 const actions = readdirSync(join(ROOT, 'actions'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(ROOT, 'actions', d.name, 'action.yml')))
   .map((d) => `actions/${d.name}/action.yml`);
 
 describe('the repository passes its own audit', () => {
   it('has workflows and actions to audit', () => {
-    expect(workflows.length).toBeGreaterThan(0);
+    expect(workflows).toContain('.github/workflows/hardened.yml');
+    expect(workflows).toContain('templates/airlock-required.yml');
+    expect(actions).toContain('actions/pipeline/action.yml');
     expect(actions).toContain('actions/audit/action.yml');
   });
 

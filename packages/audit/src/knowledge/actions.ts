@@ -5,6 +5,12 @@ import type { ActionKnowledge } from './types.ts';
  * default token inputs, OIDC usage). A rule that finds an action here can tell a needed scope from an unneeded one;
  * an action not listed here is "unknown" and lowers the confidence of the permission findings in its job.
  */
+/** actions/trail signs (and needs an OIDC token) in mode seal unless told `sign: false`. */
+const SEALS = [
+  { input: 'mode', matches: /^(seal)?$/ },
+  { input: 'sign', matches: /^(?!false$)/i },
+];
+
 export const ACTIONS: readonly ActionKnowledge[] = [
   // --- GitHub's own actions ---------------------------------------------------------------------------------------
   {
@@ -772,13 +778,40 @@ export const ACTIONS: readonly ActionKnowledge[] = [
       {
         scope: 'id-token',
         level: 'write',
-        when: [{ input: 'mode', matches: /^(seal)?$/ }],
+        when: SEALS,
         why: 'seals the trail with a keyless Sigstore signature',
       },
     ],
     may: ['actions', 'attestations'],
-    oidc: [{ input: 'mode', matches: /^(seal)?$/ }],
+    oidc: SEALS,
     oidcIdentity: { provider: 'sigstore', defaultAudience: 'sigstore' },
-    roles: [{ role: 'sign', when: [{ input: 'mode', matches: /^(seal)?$/ }] }],
+    roles: [{ role: 'sign', when: SEALS }],
+  },
+  {
+    uses: '*/airlock/actions/pipeline',
+    local: './actions/pipeline',
+    title: 'Airlock pipeline (composite: audit, redact, scan, sign, verify, trail)',
+    needs: [
+      { scope: 'contents', level: 'read', why: 'audits the workflows and reads the lockfiles' },
+      { scope: 'id-token', level: 'write', why: 'signs the artifacts and seals the trail keylessly' },
+    ],
+    oidc: [],
+    oidcIdentity: { provider: 'sigstore', defaultAudience: 'sigstore' },
+    roles: [{ role: 'scan' }, { role: 'sign' }, { role: 'verify' }],
+  },
+  {
+    uses: '*/airlock/.github/workflows/hardened.yml',
+    title: 'Airlock hardened pipeline (reusable workflow)',
+    needs: [
+      { scope: 'contents', level: 'read', why: 'its jobs check out the caller and read lockfiles' },
+      {
+        scope: 'id-token',
+        level: 'write',
+        why: 'its sign, deploy and trail jobs sign keylessly or exchange OIDC tokens',
+      },
+    ],
+    oidc: [],
+    oidcIdentity: { provider: 'sigstore', defaultAudience: 'sigstore' },
+    roles: [{ role: 'scan' }, { role: 'sign' }, { role: 'verify' }],
   },
 ];
