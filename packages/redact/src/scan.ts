@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -65,6 +65,23 @@ export interface ScanOptions {
 }
 
 const SNIFF = 8192;
+
+/** A file's bytes in 1 MiB pieces, one buffer reused (each piece is only looked at before the next is read). */
+function* readChunks(path: string): Generator<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    for (
+      let n = readSync(fd, buffer, 0, buffer.length, null);
+      n > 0;
+      n = readSync(fd, buffer, 0, buffer.length, null)
+    ) {
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function isBinary(head: Uint8Array): boolean {
   return head.subarray(0, SNIFF).includes(0);
@@ -161,7 +178,7 @@ class Scanner {
     this.report.scanned++;
     this.report.bytes += stream.bytesIn;
     if (findings.length > 0) {
-      for (const f of await locate(createReadStream(path, { highWaterMark: 1024 * 1024 }), findings)) {
+      for (const f of await locate(readChunks(path), findings)) {
         this.report.findings.push({ ...f, path: display });
       }
     }
