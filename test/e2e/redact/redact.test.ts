@@ -111,9 +111,16 @@ describe('run mode', () => {
     expect(trail.inputs.secrets).toBe('***');
   });
 
-  it('masks the variants in later steps of the job too', async () => {
+  it('masks the variants in later steps of the job too; CR, LF and % survive add-mask exactly', async () => {
     const job = newJob();
-    await job.step(REDACT, { inputs: { run: 'true', 'secret-env': 'DEPLOY_KEY' }, env: { DEPLOY_KEY } });
+    const multi = `first-line-${randomBytes(4).toString('hex')}\r\nsecond %25 line\n`;
+    const step = await job.step(REDACT, {
+      inputs: { run: 'true', 'secret-env': 'DEPLOY_KEY, MULTI' },
+      env: { DEPLOY_KEY, MULTI: multi },
+    });
+    expect(step.masks).toContain(multi);
+    expect(step.masks).toContain(multi.replace(/\r\n/g, '\n'));
+    expect(printed(step)).not.toContain('first-line-');
     const hex = Buffer.from(DEPLOY_KEY).toString('hex');
     const later = await job.step(PRINTER, { inputs: { stdout: `later: ${hex} and ${DEPLOY_KEY}\n` } });
     expect(later.log).toBe('later: *** and ***');
