@@ -57,7 +57,7 @@ async function runOnline(
       `option '--api-url' must be https (the token is sent there); got ${apiUrl.origin}`,
     );
   }
-  const { octokitFetch, onlineChecks } = await import('@airlock/audit/online');
+  const { octokitFetch, onlineChecks } = await import(/* webpackMode: "eager" */ '@airlock/audit/online');
   const http = new HttpClient({
     fetch: createNodeFetch({ proxy: proxySettingsFromEnv(env) }),
     userAgent: `airlock-cli/${AIRLOCK_VERSION}`,
