@@ -74,7 +74,10 @@ function stage(stagingDir: string, entries: readonly string[]): void {
   for (const pkg of readdirSync(join(ROOT, 'packages'))) {
     const manifestPath = join(ROOT, 'packages', pkg, 'package.json');
     if (!existsSync(manifestPath)) continue;
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; exports?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      name: string;
+      exports?: Record<string, string>;
+    };
     for (const [key, target] of Object.entries(manifest.exports ?? {})) {
       if (key.includes('*')) continue;
       paths[key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`] = [join('..', 'packages', pkg, target)];
