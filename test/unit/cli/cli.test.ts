@@ -118,7 +118,7 @@ describe('airlock trail verify', () => {
       encoding: 'utf8',
     });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/chain intact, 3 records/);
+    expect(run.stdout).toMatch(/ok {3}chain: 3 records, head [0-9a-f]{64}\n.*: verified/);
     expect(
       execFileSync(process.execPath, [join(ROOT, 'packages/cli/bin/airlock.js'), '--version'], { encoding: 'utf8' }),
     ).toBe('0.1.0\n');

@@ -128,40 +128,38 @@ const GENERATORS: Record<Ecosystem, fc.Arbitrary<string>> = {
       ),
     fc.constantFrom('0.1-bulbasaur', '1.0-custom-build', 'foo', '2004d', '1.0.x'),
   ),
+  // Realistic Maven versions: a numeric release and an optional qualifier (with or without a number). Mixing
+  // qualifiers after '.' and '-' freely is not a total order, in Maven itself: Maven 3.8's ComparableVersion orders
+  // 1.sp.0 > 1 > 1-alpha > 1.sp.0 (see packages/deps/src/versions/maven.ts).
   Maven: fc
-    .array(
-      fc.oneof(
-        n,
-        fc.constantFrom(
-          'alpha',
-          'a',
-          'beta',
-          'b',
-          'milestone',
-          'm',
-          'rc',
-          'cr',
-          'snapshot',
-          'SNAPSHOT',
-          'ga',
-          'final',
-          'Final',
-          'release',
-          'sp',
-          'foo',
-          'jre',
-          '',
+    .tuple(
+      fc.array(n, { minLength: 1, maxLength: 4 }),
+      fc.option(
+        fc.tuple(
+          fc.constantFrom('-', '.'),
+          fc.constantFrom(
+            'alpha',
+            'beta',
+            'milestone',
+            'rc',
+            'cr',
+            'SNAPSHOT',
+            'ga',
+            'Final',
+            'RELEASE',
+            'sp',
+            'jre',
+            'foo',
+          ),
+          fc.option(n, { nil: undefined }),
         ),
+        { nil: undefined },
       ),
-      {
-        minLength: 1,
-        maxLength: 5,
-      },
     )
-    .chain((parts) =>
-      fc
-        .array(fc.constantFrom('.', '-', ''), { minLength: parts.length, maxLength: parts.length })
-        .map((seps) => parts.map((p, i) => (i === 0 ? p || '1' : `${seps[i]}${p}`)).join('')),
+    .map(([release, qualifier]) =>
+      qualifier === undefined
+        ? release.join('.')
+        : `${release.join('.')}${qualifier[0]}${qualifier[1]}${qualifier[2] === undefined ? '' : qualifier[2]}`,
     ),
   RubyGems: fc
     .array(fc.oneof(n, fc.constantFrom('a', 'b', 'pre', 'rc', 'beta', 'alpha')), { minLength: 1, maxLength: 5 })

@@ -5,6 +5,12 @@
  * `ga`, `final`, `release` and empty tokens are null values; trailing nulls are trimmed before each `-`. Qualifiers
  * order alpha < beta < milestone < rc < snapshot < "" < sp < anything else (alphabetically); `.qualifier` <
  * `-qualifier` < `-number` < `.number`.
+ *
+ * This is the order the upstream vectors (real versions sorted by Maven's own library) hold, `.rc5` < `rc1`
+ * included. Like Maven's own, it is not a total order over every string: Maven 3.8's ComparableVersion orders
+ * `1.sp.0` > `1` > `1-alpha` > `1.sp.0`, and so does this; degenerate strings with empty segments or a leading null
+ * qualifier add more cycles (`release` > `ga..SNAPSHOT` > `final1` > `release`). Realistic versions (a numeric
+ * release and one qualifier) are totally ordered; the property tests check that.
  */
 import type { VersionScheme } from '../model.ts';
 import { compareDigits, compareStrings, makeScheme } from './common.ts';
