@@ -2,7 +2,7 @@
  * report.html for the demo run: every stage with its outcome and facts, the findings, what the redactor caught, what
  * was signed and verified, and the trail timeline. Self-contained: no scripts, no remote resources, every value escaped.
  */
-import { flattenFacts, type TimelineEntry } from '@airlock/trail';
+import { escapeHtml, flattenFacts, type TimelineEntry } from '@airlock/trail';
 
 export interface StageReport {
   readonly id: string;
@@ -29,13 +29,7 @@ export interface DemoReport {
   readonly timeline: readonly TimelineEntry[];
 }
 
-const esc = (text: string) =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+const esc = escapeHtml;
 
 function table(id: string, headers: readonly string[], rows: readonly (readonly string[])[], empty: string): string {
   if (rows.length === 0) return `<p class="empty" id="${id}">${esc(empty)}</p>`;

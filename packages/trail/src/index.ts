@@ -3,7 +3,7 @@
  * (docs/trail-format.md). Pure: signing and signature verification are injected (packages/signing).
  */
 
-export { flattenFacts, renderHtml, renderTable, type TimelineEntry, timeline } from './show.ts';
+export { escapeHtml, flattenFacts, renderHtml, renderTable, type TimelineEntry, timeline } from './show.ts';
 export { sigstoreStatementVerifier } from './sigstore.ts';
 export {
   buildTrailStatement,

@@ -82,7 +82,8 @@ export function renderTable(entries: readonly TimelineEntry[]): string {
   return lines.join('\n');
 }
 
-const escapeHtml = (text: string) =>
+/** Escape text for HTML element content and attribute values. */
+export const escapeHtml = (text: string): string =>
   text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
