@@ -58,6 +58,39 @@ describe('zip reader', () => {
     expect(() => zip.read(zip.entries[0] as never)).toThrow(/LIE.json: inflates to more than its declared 100 bytes/);
   });
 
+  it('inflates entry after entry with one reused inflater, recovering after a bad entry', () => {
+    const body = (i: number) => `{"id":"X-${i}","details":"${'lorem ipsum '.repeat(i % 7)}"}`;
+    const buf = writeZip([
+      ...Array.from({ length: 30 }, (_, i) => ({ name: `X-${i}.json`, data: body(i) })),
+      { name: 'EMPTY.json', data: '' },
+    ]);
+    const zip = new ZipReader(buf, 'many.zip');
+    // view() shares one buffer between calls; read() gives each entry its own.
+    const read = zip.entries.map((e) => zip.read(e));
+    expect(read.map((b) => b.toString())).toEqual([...Array.from({ length: 30 }, (_, i) => body(i)), '']);
+    expect(zip.entries.map((e) => zip.view(e).toString())).toEqual(read.map((b) => b.toString()));
+
+    // One byte more than declared, a truncated stream, garbage: each a clear error, and the next entry still reads.
+    const entry = (name: string, data: string) => writeZip([{ name, data }]);
+    const plusOne = entry('P.json', 'hello world');
+    plusOne.writeUInt32LE(10, central(plusOne) + 24);
+    const p = new ZipReader(plusOne, 'p.zip');
+    expect(() => p.read(p.entries[0] as never)).toThrow(/P.json: inflates to 11 bytes, the directory says 10/);
+    const truncated = entry('T.json', 'hello world, hello world, hello world');
+    const t = new ZipReader(truncated, 't.zip');
+    const first = t.entries[0] as (typeof t.entries)[number];
+    const start = truncated.indexOf('T.json') + 'T.json'.length;
+    truncated.fill(0xff, start, start + first.compressedSize); // not a deflate stream any more
+    expect(() => t.read(first)).toThrow(/T.json: cannot inflate \(.+\)/);
+    expect(zip.read(zip.entries[3] as never).toString()).toBe(body(3));
+    const short = writeZip([{ name: 'S.json', data: 'hello world, hello world, hello world' }]);
+    const s = new ZipReader(short, 's.zip');
+    const e = { ...(s.entries[0] as (typeof s.entries)[number]) };
+    (e as { compressedSize: number }).compressedSize -= 3; // the stream ends early
+    expect(() => s.read(e)).toThrow(/S.json: cannot inflate \(unexpected end of file\)/);
+    expect(s.read(s.entries[0] as never).toString()).toBe('hello world, hello world, hello world');
+  });
+
   it.each([
     ['../evil.json'],
     ['dir/x.json'],

@@ -163,7 +163,7 @@ export class OfflineDb implements AdvisoryIndex {
       ) {
         continue; // the index says this entry names no scanned package
       }
-      const bytes = zip.read(entry);
+      const bytes = zip.view(entry); // looked at once, below, and not kept
       inflated++;
       const where = `${label}: ${entry.name}`;
       const names = listed === undefined ? nameStrings(bytes) : listed === null ? undefined : listed;

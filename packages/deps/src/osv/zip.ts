@@ -11,7 +11,7 @@
  *   overlapping entries, unknown compression methods, encryption.
  */
 import { createHash } from 'node:crypto';
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, InflateRaw, inflateRawSync } from 'node:zlib';
 import { DepsError } from '../model.ts';
 
 export interface ZipLimits {
@@ -50,19 +50,110 @@ const ZIP64_EOCD = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
+/** The native raw-inflate handle behind a `zlib.InflateRaw` stream (Node's own, as `inflateRawSync` drives it). */
+interface InflateHandle {
+  writeSync(
+    flush: number,
+    input: Buffer,
+    inOffset: number,
+    inLength: number,
+    output: Buffer,
+    outOffset: number,
+    outLength: number,
+  ): void;
+  reset(): void;
+  onerror: (message: string, errno: number, code?: string) => void;
+}
+
+/**
+ * One raw-inflate state reused for every entry of an archive. `inflateRawSync` builds a whole zlib stream object and
+ * a fresh native state per call, which costs more than inflating a typical 1 KiB advisory (OSV exports hold tens of
+ * thousands); this drives the same native inflater, reset between entries, with the same outcomes: errors carry
+ * zlib's message and code, output beyond the declared size is detected, input after the end of the deflate stream
+ * is ignored. Undefined when this Node.js does not expose the handle (then each entry uses `inflateRawSync`).
+ */
+class Inflater {
+  readonly #handle: InflateHandle;
+  readonly #state: Uint32Array;
+  #error: { message: string; code: string | undefined } | undefined;
+
+  private constructor(handle: InflateHandle, state: Uint32Array) {
+    this.#handle = handle;
+    this.#state = state;
+    handle.onerror = (message, _errno, code) => {
+      this.#error = { message, code };
+    };
+  }
+
+  static create(): Inflater | undefined {
+    const engine = new InflateRaw() as unknown as { _handle?: Partial<InflateHandle>; _writeState?: unknown };
+    const handle = engine._handle;
+    const state = engine._writeState;
+    if (
+      handle === undefined ||
+      typeof handle.writeSync !== 'function' ||
+      typeof handle.reset !== 'function' ||
+      !(state instanceof Uint32Array) ||
+      state.length < 2
+    ) {
+      return undefined;
+    }
+    return new Inflater(handle as InflateHandle, state);
+  }
+
+  /**
+   * Inflate `data` into `out[0, limit)`: the bytes written, or `limit + 1` when the stream holds more than `limit`
+   * bytes. Throws an Error with zlib's message and code when the data is not a valid raw deflate stream.
+   */
+  inflate(data: Buffer, out: Buffer, limit: number): number {
+    const handle = this.#handle;
+    this.#error = undefined;
+    try {
+      handle.writeSync(constants.Z_FINISH, data, 0, data.length, out, 0, limit);
+      this.#check();
+      let written = limit - (this.#state[0] as number);
+      if (written === limit) {
+        // The output is full: one more byte tells a stream of exactly `limit` bytes from a longer one.
+        const probe = Buffer.allocUnsafe(1);
+        const consumed = data.length - (this.#state[1] as number);
+        handle.writeSync(constants.Z_FINISH, data, consumed, data.length - consumed, probe, 0, 1);
+        this.#check();
+        if ((this.#state[0] as number) === 0) written = limit + 1;
+      }
+      return written;
+    } finally {
+      this.#error = undefined;
+      handle.reset();
+    }
+  }
+
+  #check(): void {
+    const error = this.#error;
+    if (error !== undefined) throw Object.assign(new Error(error.message), { code: error.code });
+  }
+}
+
 export class ZipReader {
   readonly #buf: Buffer;
   readonly #label: string;
   readonly #limits: Required<ZipLimits>;
   readonly entries: readonly ZipEntry[];
-  /** sha256 of the central directory (names, sizes and CRC-32 of every entry): identifies the archive's content. */
-  directoryDigest = '';
+  #directory: Buffer = Buffer.alloc(0);
+  #digest: string | undefined;
+  #inflater: Inflater | null | undefined;
+  #scratch: Buffer = Buffer.alloc(0);
 
   constructor(buf: Buffer, label: string, limits: ZipLimits = {}) {
     this.#buf = buf;
     this.#label = label;
     this.#limits = { ...DEFAULT_ZIP_LIMITS, ...limits };
     this.entries = this.#readDirectory();
+  }
+
+  /** sha256 of the central directory (names, sizes and CRC-32 of every entry): identifies the archive's content. */
+  get directoryDigest(): string {
+    this.#digest ??= createHash('sha256').update(this.#directory).digest('hex');
+    return this.#digest;
   }
 
   #fail(message: string): never {
@@ -113,9 +204,7 @@ export class ZipReader {
       this.#fail(`${count} entries, more than the limit of ${this.#limits.maxEntries}`);
     }
     if (start + size > buf.length) this.#fail('the central directory lies outside the file');
-    this.directoryDigest = createHash('sha256')
-      .update(buf.subarray(start, start + size))
-      .digest('hex');
+    this.#directory = buf.subarray(start, start + size);
     const entries: ZipEntry[] = [];
     let total = 0;
     let at = start;
@@ -175,8 +264,17 @@ export class ZipReader {
     return entries;
   }
 
-  /** The uncompressed bytes of an entry, CRC-checked. */
+  /** The uncompressed bytes of an entry, CRC-checked (a buffer of its own). */
   read(entry: ZipEntry): Buffer {
+    return Buffer.from(this.view(entry));
+  }
+
+  /**
+   * The uncompressed bytes of an entry, CRC-checked, valid only until the next call of `view` or `read` (deflated
+   * entries are inflated into one reused buffer): for a caller that looks at each entry once, as a scan of a whole
+   * export does, so that thousands of entries it does not keep allocate nothing.
+   */
+  view(entry: ZipEntry): Buffer {
     const buf = this.#buf;
     const at = entry.offset;
     if (this.#u32(at) !== LOCAL) this.#fail(`${entry.name}: bad local file header`);
@@ -192,13 +290,19 @@ export class ZipReader {
       if (entry.compressedSize !== entry.size) this.#fail(`${entry.name}: stored entry with mismatched sizes`);
       out = data;
     } else {
+      // Bounded by the declared size (+1 to notice a header that understates it).
+      const limit = Math.max(1, entry.size + 1);
       try {
-        // Bounded by the declared size (+1 to notice a header that understates it).
-        // One output chunk of the declared size: no 16 KiB default buffer per entry (less garbage over 20,000 entries).
-        out = inflateRawSync(data, {
-          maxOutputLength: Math.max(1, entry.size + 1),
-          chunkSize: Math.max(64, entry.size + 1),
-        });
+        if (this.#inflater === undefined) this.#inflater = Inflater.create() ?? null;
+        if (this.#inflater === null) {
+          // One output chunk of the declared size: no 16 KiB default buffer per entry.
+          out = inflateRawSync(data, { maxOutputLength: limit, chunkSize: Math.max(64, limit) });
+        } else {
+          if (this.#scratch.length < limit) this.#scratch = Buffer.allocUnsafe(Math.max(limit, 64 * 1024));
+          const written = this.#inflater.inflate(data, this.#scratch, limit);
+          if (written > limit) throw Object.assign(new Error('output too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
+          out = this.#scratch.subarray(0, written);
+        }
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ERR_BUFFER_TOO_LARGE') {
@@ -217,14 +321,13 @@ export class ZipReader {
 
 /** Entry names of a flat archive: no directories, no traversal, no absolute paths, no control characters. */
 function checkName(name: string, fail: (message: string) => never): void {
-  if (
-    name === '' ||
-    /[\\/]/.test(name) ||
-    [...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) ||
-    name === '.' ||
-    name === '..' ||
-    /^[A-Za-z]:/.test(name)
-  ) {
+  // One pass over the UTF-16 units (surrogates are never control characters); this runs for every entry.
+  let bad = name === '' || name === '.' || name === '..' || /^[A-Za-z]:/.test(name);
+  for (let i = 0; !bad && i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    bad = c < 0x20 || c === 0x7f || c === 0x2f /* / */ || c === 0x5c /* \\ */;
+  }
+  if (bad) {
     fail(`refusing entry name '${name.slice(0, 80).replace(/[\r\n]/g, '⏎')}' (path traversal or not a flat file name)`);
   }
 }
