@@ -14,7 +14,7 @@ import {
   type Trust,
   type VerifiedBundle,
   verifyBundle,
-} from '@airlock/signing';
+} from '@airlock/signing/verification';
 
 export interface Inputs {
   readonly subjectPaths: readonly string[];
