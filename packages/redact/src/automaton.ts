@@ -30,7 +30,7 @@ export interface Automaton {
   readonly width: number;
   /**
    * Transition table: `delta[(state & STATE_MASK) + classOf[byte]]` is the next state, premultiplied by `width`, with
-   * {@link ACCEPT_FLAG} set when that state has an output.
+   * {@link ACCEPT_FLAG} set when that state has an output (and {@link TRIE_FLAG}, {@link OWN_FLAG}).
    */
   readonly delta: Int32Array;
   /** The start state, always 0. */
@@ -50,8 +50,15 @@ export interface Automaton {
 
 /** Set in a transition's target when the state has an output. */
 export const ACCEPT_FLAG = 1 << 30;
-/** Clears {@link ACCEPT_FLAG}: the premultiplied state. */
-export const STATE_MASK = ACCEPT_FLAG - 1;
+/**
+ * Set in a transition's target when the transition is an edge of the trie (the target's depth is the source's plus
+ * one): a walk from the root that only follows such edges reads a prefix of some pattern. Used to verify candidates.
+ */
+export const TRIE_FLAG = 1 << 29;
+/** Set in a trie edge's target when the target itself ends a pattern (not only through failure links). */
+export const OWN_FLAG = 1 << 28;
+/** Clears the flags: the premultiplied state. */
+export const STATE_MASK = OWN_FLAG - 1;
 
 /** The dense table may use at most this many entries (4 bytes each) before compilation is refused. */
 export const MAX_TABLE_ENTRIES = 96 * 1024 * 1024;
@@ -159,7 +166,13 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
     const s = byNew[n] as number;
     for (let c = 0; c < width; c++) {
       const target = go[s * width + c] as number;
-      delta[n * width + c] = (newId[target] as number) * width + (hasOutput(target) ? ACCEPT_FLAG : 0);
+      const edge = (depth[target] as number) === (depth[s] as number) + 1;
+      const own = edge && ((ownLiteral[target] as number) > 0 || ownKeywords.has(target));
+      delta[n * width + c] =
+        (newId[target] as number) * width +
+        (hasOutput(target) ? ACCEPT_FLAG : 0) +
+        (edge ? TRIE_FLAG : 0) +
+        (own ? OWN_FLAG : 0);
     }
     depthOut[n] = depth[s] as number;
     literalOut[n] = literalLength[s] as number;

@@ -1,5 +1,6 @@
 import { ACCEPT_FLAG, type Automaton, type AutomatonPattern, buildAutomaton, STATE_MASK } from './automaton.ts';
 import { LiteralIndex, LONG_LITERAL_MIN } from './literals.ts';
+import { PREFILTER_MIN_PATTERN, Prefilter } from './prefilter.ts';
 import { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
 import { DEFAULT_MIN_LENGTH, secretVariants } from './variants.ts';
 
@@ -52,6 +53,11 @@ export interface RedactorOptions {
   /** Rules for unknown secrets: all of them (default), none (`false`), or a given set. */
   readonly rules?: boolean | readonly RuleSpec[];
   readonly replacement?: Replacement;
+  /**
+   * Find the patterns through the skip-based prefilter where they allow it (default true); false steps the automaton
+   * over every byte (the reference the prefilter is tested against).
+   */
+  readonly prefilter?: boolean;
 }
 
 /** A redacted span: absolute byte offsets in the stream, end exclusive. Never the value. */
@@ -89,6 +95,8 @@ function walk(a: Automaton, buf: Uint8Array, from: number, to: number, state: nu
 
 /** Bytes per interleaved walk in one call of {@link scan4}; the events buffer holds an event for each of them. */
 const SEGMENT = 16_384;
+/** New bytes from which a write goes through the prefilter instead of stepping the automaton over every byte. */
+const FAST_MIN = 512;
 
 /**
  * The hot loop: four interleaved walks over buf[from…from+4·seg), their states in `state[0..3]` (in and out).
@@ -138,6 +146,8 @@ function scan4(
 
 export class Redactor {
   readonly automaton: Automaton;
+  /** The skip-based prefilter over the automaton's patterns, when every pattern is long enough for it. */
+  readonly prefilter: Prefilter | undefined;
   /** Registered variants of LONG_LITERAL_MIN bytes and more (the rest are in the automaton). */
   readonly literals: LiteralIndex | undefined;
   readonly rules: readonly CompiledRule[];
@@ -200,6 +210,15 @@ export class Redactor {
     }
     this.keywordRules = keywordRules;
     this.automaton = buildAutomaton(patterns);
+    this.prefilter =
+      options.prefilter !== false &&
+      patterns.length > 0 &&
+      patterns.every((p) => p.bytes.length >= PREFILTER_MIN_PATTERN)
+        ? new Prefilter(
+            this.automaton,
+            patterns.map((p) => p.bytes),
+          )
+        : undefined;
     this.skipped = skipped;
     this.secretCount = count;
     this.#variants = [...variants];
@@ -344,6 +363,20 @@ export class RedactionStream {
     const flag = ACCEPT_FLAG;
     const { delta, classOf } = a;
     let s = this.#state;
+    const prefilter = this.#r.prefilter;
+    if (prefilter !== undefined && n - from >= Math.max(FAST_MIN, 4 * warm)) {
+      // The first `warm` bytes one by one from the carried state (occurrences that began in earlier input end there),
+      // the rest through the prefilter (occurrences that start in the new bytes), then the state at the end, which
+      // depends only on the last `warm` bytes.
+      const head = from + warm;
+      for (let i = from; i < head; i++) {
+        s = delta[(s & mask) + (classOf[buf[i] as number] as number)] as number;
+        if ((s & flag) !== 0) this.#accept(s, base + i + 1);
+      }
+      prefilter.scan(buf, from, n, head, (state, end) => this.#accept(state, base + end));
+      this.#state = walk(a, buf, n - warm, n, 0);
+      return;
+    }
     let at = from;
     // Blocks of four interleaved segments while the input is long enough to be worth the warm-ups.
     const state = this.#scanState;

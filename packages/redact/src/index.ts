@@ -16,7 +16,15 @@ export {
   writeTar,
   writeZip,
 } from './archive.ts';
-export { ACCEPT_FLAG, type Automaton, type AutomatonPattern, buildAutomaton, STATE_MASK } from './automaton.ts';
+export {
+  ACCEPT_FLAG,
+  type Automaton,
+  type AutomatonPattern,
+  buildAutomaton,
+  OWN_FLAG,
+  STATE_MASK,
+  TRIE_FLAG,
+} from './automaton.ts';
 export {
   type Finding,
   IDLE_HOLD_BYTES,
@@ -33,6 +41,7 @@ export { credentialNamed, credentialsInEnv } from './env.ts';
 export { RedactError, type RedactErrorCode } from './errors.ts';
 export { type LocatedFinding, type Location, locate, locateBuffer } from './locate.ts';
 export { displayPath, expandPaths } from './paths.ts';
+export { acceptsByWalk, PREFILTER_MIN_PATTERN, Prefilter } from './prefilter.ts';
 export { isRegularFile, PUMP_CHUNK, pumpFile, writeAllSync } from './pump.ts';
 export { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
 export { type SarifLog, toSarif } from './sarif.ts';

@@ -31,7 +31,9 @@ export class LiteralIndex {
   /** Sample every `stride`-th absolute position. */
   readonly stride: number;
   readonly maxLength: number;
-  readonly #filter = new Uint32Array(2 ** (FILTER_BITS - 5));
+  readonly #filter = new Int32Array(2 ** (FILTER_BITS - 5));
+  /** Sample positions that passed the filter, in {@link scan}. */
+  #passed = new Int32Array(0);
   /** 4-gram → [pattern, offset, pattern, offset, …]. */
   readonly #table = new Map<number, number[]>();
   /** Patterns in byte order, for prefix queries. */
@@ -50,7 +52,7 @@ export class LiteralIndex {
       for (let offset = 0; offset < this.stride && offset + 4 <= p.length; offset++) {
         const gram = gramAt(p, offset);
         const f = filterIndex(gram);
-        (this.#filter as Uint32Array)[f >>> 5] = ((this.#filter[f >>> 5] as number) | (1 << (f & 31))) >>> 0;
+        (this.#filter as Int32Array)[f >>> 5] = (this.#filter[f >>> 5] as number) | (1 << (f & 31));
         const list = this.#table.get(gram);
         if (list === undefined) this.#table.set(gram, [index, offset]);
         else list.push(index, offset);
@@ -87,17 +89,25 @@ export class LiteralIndex {
   scan(buf: Uint8Array, from: number, end: number, hits: number[]): number {
     const filter = this.#filter;
     const stride = this.stride;
-    let n = 0;
+    // First pass: the samples whose 4-gram is in the filter (a tight loop with no calls); then the exact table.
+    const samples = Math.max(0, Math.ceil((end - 3 - from) / stride));
+    if (this.#passed.length < samples) this.#passed = new Int32Array(samples);
+    const passed = this.#passed;
+    let m = 0;
     for (let i = from; i + 4 <= end; i += stride) {
       const gram =
-        ((buf[i] as number) |
-          ((buf[i + 1] as number) << 8) |
-          ((buf[i + 2] as number) << 16) |
-          ((buf[i + 3] as number) << 24)) >>>
-        0;
+        (buf[i] as number) |
+        ((buf[i + 1] as number) << 8) |
+        ((buf[i + 2] as number) << 16) |
+        ((buf[i + 3] as number) << 24);
       const f = Math.imul(gram, 0x9e3779b1) >>> (32 - FILTER_BITS);
-      if (((filter[f >>> 5] as number) & (1 << (f & 31))) === 0) continue;
-      const list = this.#table.get(gram);
+      passed[m] = i;
+      m += ((filter[f >>> 5] as number) >>> (f & 31)) & 1;
+    }
+    let n = 0;
+    for (let k = 0; k < m; k++) {
+      const i = passed[k] as number;
+      const list = this.#table.get(gramAt(buf, i));
       if (list === undefined) continue;
       for (let j = 0; j < list.length; j += 2) {
         hits[n++] = list[j] as number;

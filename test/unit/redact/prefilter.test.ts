@@ -1,0 +1,137 @@
+import {
+  type Automaton,
+  acceptsByWalk,
+  buildAutomaton,
+  Prefilter,
+  type RedactionStream,
+  Redactor,
+  STATE_MASK,
+} from '@airlock/redact';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+/** What an accept means: the end, the longest literal ending there, and the keyword ids ending there (in order). */
+function outputs(a: Automaton, state: number, end: number): string {
+  const index = (state & STATE_MASK) / a.width;
+  const ids = Array.from(a.keywordIds.subarray(a.keywordStart[index], a.keywordStart[index + 1]));
+  return `${end}:${a.literalLength[index]}:${ids.join(',')}`;
+}
+
+/** Bytes over a small alphabet, so that random patterns occur often and overlap. */
+const alphabet = [0x61, 0x62, 0x63, 0x3a, 0x2f, 0x0a, 0xc3, 0xa9];
+const bytesArb = (min: number, max: number) =>
+  fc
+    .array(fc.nat(alphabet.length - 1), { minLength: min, maxLength: max })
+    .map((xs) => Uint8Array.from(xs, (x) => alphabet[x] as number));
+
+const patternsArb = fc.array(fc.tuple(bytesArb(3, 12), fc.boolean()), { minLength: 1, maxLength: 12 });
+
+describe('Prefilter', () => {
+  it('finds exactly the accepts of the automaton stepped over every byte (random patterns, inputs, alignments)', () => {
+    fc.assert(
+      fc.property(
+        patternsArb,
+        bytesArb(0, 600),
+        fc.nat(7),
+        fc.nat(40),
+        fc.array(fc.tuple(fc.nat(), fc.nat(11)), { maxLength: 8 }),
+        (patterns, noise, align, fromSeed, plants) => {
+          const list = patterns.map(([bytes, keyword], id) => ({
+            bytes,
+            kind: keyword ? ('keyword' as const) : ('literal' as const),
+            id,
+          }));
+          const a = buildAutomaton(list);
+          // Plant whole patterns into the noise so that matches (and overlapping ones) are certain.
+          const parts: number[] = [...noise];
+          for (const [at, which] of plants) {
+            const p = list[which % list.length]?.bytes as Uint8Array;
+            parts.splice(at % (parts.length + 1), 0, ...p);
+          }
+          // At an arbitrary byte offset in a larger buffer, so the aligned words start anywhere.
+          const backing = new Uint8Array(parts.length + align + 8);
+          backing.set(parts, align);
+          const buf = backing.subarray(align, align + parts.length);
+          const n = buf.length;
+          const from = Math.min(fromSeed, n);
+          const after = from + a.maxPatternLength;
+          const expected: string[] = [];
+          acceptsByWalk(a, buf, 0, n, after, 0, (state, end) => expected.push(outputs(a, state, end)));
+          const got: string[] = [];
+          new Prefilter(
+            a,
+            list.map((p) => p.bytes),
+          ).scan(buf, from, n, after, (state, end) => got.push(outputs(a, state, end)));
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('refuses patterns shorter than 3 bytes (the engine steps the automaton over every byte then)', () => {
+    const a = buildAutomaton([{ bytes: Uint8Array.of(0x61, 0x62), kind: 'literal', id: 0 }]);
+    expect(() => new Prefilter(a, [Uint8Array.of(0x61, 0x62)])).toThrow(/shorter than 3/);
+    expect(new Redactor({ secrets: ['abcd'], rules: false }).prefilter).toBeDefined();
+    expect(new Redactor({ secrets: ['ab'], minLength: 2, rules: false }).prefilter).toBeUndefined();
+  });
+});
+
+function feed(stream: RedactionStream, input: Buffer, cuts: readonly number[], pauses: readonly boolean[]) {
+  const chunks: Buffer[] = [];
+  const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((x, y) => x - y);
+  let from = 0;
+  points.forEach((to, i) => {
+    chunks.push(stream.write(input.subarray(from, to)));
+    if (pauses[i]) chunks.push(stream.idle());
+    from = to;
+  });
+  chunks.push(stream.write(input.subarray(from)));
+  chunks.push(stream.end());
+  return Buffer.concat(chunks);
+}
+
+describe('the engine with and without the prefilter', () => {
+  const secretArb = fc.string({ unit: 'grapheme-ascii', minLength: 3, maxLength: 20 }).filter((s) => s.trim() !== '');
+  const noiseArb = fc.string({ unit: 'grapheme', maxLength: 120 });
+
+  it('gives the same output and findings: short and long secrets, rule keywords, chunk boundaries anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.array(secretArb, { minLength: 0, maxLength: 4 }),
+        fc.array(fc.tuple(noiseArb, fc.nat(), fc.nat(), fc.nat(3)), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.array(fc.boolean(), { maxLength: 6 }),
+        fc.constantFrom(3, 4, 8),
+        (secrets, pieces, cuts, pauses, minLength) => {
+          const keywords = ['ghp_', '://u:p4ssw0rd@h ', 'token=', 'eyJ', 'sig=', 'A3T', '-----BEGIN '];
+          let text = '';
+          for (const [noise, which, variant, kind] of pieces) {
+            text += noise;
+            if (kind === 0 && secrets.length > 0) {
+              const s = secrets[which % secrets.length] as string;
+              text += [s, Buffer.from(s).toString('base64'), encodeURIComponent(s)][variant % 3];
+            } else if (kind === 1) {
+              text += keywords[which % keywords.length];
+            }
+          }
+          // Long enough that writes go through the prefilter.
+          const input = Buffer.from(text.repeat(Math.ceil(2048 / Math.max(1, text.length))));
+          const run = (prefilter: boolean) => {
+            const redactor = new Redactor({ secrets, minLength, prefilter, replacement: 'rule' });
+            const stream = redactor.stream();
+            const out = feed(stream, input, cuts, pauses);
+            return { out: out.toString('latin1'), findings: stream.findings, used: redactor.prefilter !== undefined };
+          };
+          const fast = run(true);
+          const slow = run(false);
+          expect(slow.used).toBe(false);
+          expect(fast.used).toBe(true);
+          expect(fast.out).toEqual(slow.out);
+          expect(fast.findings).toEqual(slow.findings);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
