@@ -1,4 +1,4 @@
-import { AirlockError, type AirlockErrorOptions } from '@airlock/core';
+import { AirlockError, type AirlockErrorOptions } from '@airlock/core/errors';
 
 export type RedactErrorCode =
   /** A rule definition that does not compile or breaks an engine invariant (a bug in the rule set). */

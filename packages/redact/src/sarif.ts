@@ -1,4 +1,4 @@
-import { AIRLOCK_VERSION } from '@airlock/core';
+import { AIRLOCK_VERSION } from '@airlock/core/version';
 import { REGISTERED_RULE } from './engine.ts';
 import { RULES, type RuleSpec } from './rules.ts';
 import type { FileFinding } from './scan.ts';

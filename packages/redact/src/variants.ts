@@ -1,4 +1,4 @@
-import { secretForms } from '@airlock/core';
+import { secretForms } from '@airlock/core/masking';
 import { parse as parseYaml } from 'yaml';
 
 /**
