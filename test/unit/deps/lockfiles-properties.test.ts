@@ -9,6 +9,7 @@ import { DepsError, detectLockfile, type Ecosystem, parseLockfile } from '@airlo
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { fastPackageLock, positionedPackageLock } from '../../../packages/deps/src/lockfiles/package-lock.ts';
 import { parseJson } from '../../../packages/deps/src/parse/json.ts';
 import { parseToml } from '../../../packages/deps/src/parse/toml.ts';
 import { isArr, isObj, type Value } from '../../../packages/deps/src/parse/tree.ts';
@@ -722,6 +723,85 @@ describe('the block-YAML reader agrees with the yaml package wherever it reads a
       const fast = readBlockYaml(text);
       expect('value' in fast, file).toBe(true);
       if ('value' in fast) expect(plain(fast.value)).toEqual(plain(parseFullYaml(text, file)));
+    }
+  });
+});
+
+describe('package-lock.json: the fast path (JSON.parse) gives exactly what the positioned parser gives', () => {
+  const outcome = (fn: () => unknown) => {
+    try {
+      return { ok: fn() };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  };
+  // Mostly what npm writes, now and then a value the reader refuses or reads in an unusual way.
+  const odd = fc.oneof(fc.constantFrom(null, '', 0, 1, 'x', [], {}), fc.string({ maxLength: 6 }));
+  const rarely = <T>(usual: fc.Arbitrary<T>) =>
+    fc.oneof({ arbitrary: usual, weight: 12 }, { arbitrary: odd, weight: 1 });
+  const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+  const bool = rarely(fc.constantFrom(true, false, 'true', 'false', null));
+  const entry = fc.record(
+    {
+      name: fc.option(rarely(npmName), { nil: undefined, freq: 1 }),
+      version: maybe(
+        rarely(
+          fc.oneof(semver, semver, semver, fc.constantFrom('npm:@a/b@1.0.0', 'git+https://x/y.git', 'file:../z', '')),
+        ),
+      ),
+      dev: maybe(bool),
+      optional: maybe(bool),
+      devOptional: maybe(bool),
+      link: fc.option(bool, { nil: undefined, freq: 8 }),
+      license: maybe(fc.oneof(fc.constantFrom('MIT', 'ISC'), odd, fc.constant({ type: 'MIT' }))),
+      integrity: maybe(fc.constant('sha512-AAAA')),
+      dependencies: maybe(rarely(fc.dictionary(npmName, fc.constant('^1.0.0'), { maxKeys: 3 }))),
+    },
+    { requiredKeys: [] },
+  );
+  const installPath = fc.oneof(
+    npmName.map((n) => `node_modules/${n}`),
+    fc.tuple(npmName, npmName).map(([a, b]) => `node_modules/${a}/node_modules/${b}`),
+    fc.constantFrom('', 'packages/web', 'node_modules/', 'packages/web/node_modules/a', '1', '42'),
+  );
+  const lockfile = fc
+    .tuple(
+      fc.constantFrom(2, 3, 3, 3, 3, 3, 1, '3'),
+      fc.array(fc.tuple(installPath, rarely(entry)), { maxLength: 12 }),
+      fc.boolean(),
+    )
+    .map(([lockfileVersion, pairs, pretty]) => {
+      const packages: Record<string, unknown> = {};
+      for (const [path, value] of pairs) packages[path] = value;
+      return JSON.stringify({ name: 'x', lockfileVersion, requires: true, packages }, null, pretty ? 2 : undefined);
+    });
+
+  it('on random lockfiles with odd values, results, warnings and errors alike', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(lockfile, (text) => {
+        const fast = outcome(() => fastPackageLock('package-lock.json', text, 'package-lock.json'));
+        const slow = outcome(() => positionedPackageLock('package-lock.json', text, 'package-lock.json'));
+        if ('ok' in fast && fast.ok !== undefined) {
+          taken++;
+          expect(fast).toEqual(slow);
+        }
+        // Whatever the fast path declines, the format reads with the positioned parser.
+        expect(outcome(() => parseLockfile('package-lock.json', text))).toEqual(slow);
+      }),
+      { numRuns: 300 * SCALE },
+    );
+    expect(taken).toBeGreaterThan(100 * SCALE); // the fast path is what most of these documents take
+  });
+
+  it('on every package-lock fixture, with the same lines', () => {
+    const files = fixtureFiles().filter((f) => /(package-lock|npm-shrinkwrap)\.json$/.test(f));
+    expect(files.length).toBeGreaterThan(1);
+    for (const file of files) {
+      const text = readFileSync(join(FIXTURES, 'deps', file), 'utf8');
+      const slow = outcome(() => positionedPackageLock('package-lock.json', text, 'package-lock.json'));
+      const fast = outcome(() => fastPackageLock('package-lock.json', text, 'package-lock.json'));
+      if ('ok' in fast && fast.ok !== undefined) expect(fast, file).toEqual(slow);
     }
   });
 });
