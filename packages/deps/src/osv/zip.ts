@@ -210,18 +210,19 @@ export class ZipReader {
     let at = start;
     for (let i = 0; i < count; i++) {
       if (this.#u32(at) !== CENTRAL) this.#fail(`central directory entry ${i + 1} is corrupt`);
-      const flags = this.#u16(at + 8);
-      const method = this.#u16(at + 10);
-      const crc = this.#u32(at + 16);
-      let compressedSize = this.#u32(at + 20);
-      let uncompressed = this.#u32(at + 24);
-      const nameLength = this.#u16(at + 28);
-      const extraLength = this.#u16(at + 30);
-      const commentLength = this.#u16(at + 32);
-      let offset = this.#u32(at + 42);
-      const nameBytes = buf.subarray(at + 46, at + 46 + nameLength);
-      if (nameBytes.length !== nameLength) this.#fail('truncated central directory');
-      const name = nameBytes.toString('utf8');
+      // The fixed part of the record, bounds-checked once (this loop runs for every entry of an export).
+      if (at + 46 > buf.length) this.#fail('truncated archive');
+      const flags = buf.readUInt16LE(at + 8);
+      const method = buf.readUInt16LE(at + 10);
+      const crc = buf.readUInt32LE(at + 16);
+      let compressedSize = buf.readUInt32LE(at + 20);
+      let uncompressed = buf.readUInt32LE(at + 24);
+      const nameLength = buf.readUInt16LE(at + 28);
+      const extraLength = buf.readUInt16LE(at + 30);
+      const commentLength = buf.readUInt16LE(at + 32);
+      let offset = buf.readUInt32LE(at + 42);
+      if (at + 46 + nameLength > buf.length) this.#fail('truncated central directory');
+      const name = buf.toString('utf8', at + 46, at + 46 + nameLength);
       // ZIP64 extended information: the 0xFFFFFFFF fields, in order.
       let extra = at + 46 + nameLength;
       const extraEnd = extra + extraLength;
