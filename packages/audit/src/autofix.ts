@@ -1,4 +1,5 @@
 import { type AuditOptions, type AuditResult, auditTexts, type FileKind } from './engine.ts';
+import type { Finding } from './finding.ts';
 import { fixFile, unifiedDiff } from './fixes.ts';
 
 export interface FixPlan {
@@ -18,9 +19,17 @@ export function planFixes(result: AuditResult, options: AuditOptions = {}): FixP
   const files = new Map<string, string>();
   let diff = '';
   let fixed = 0;
+  // The fixable findings per file, in their order (one pass over the findings, not one per file).
+  const fixable = new Map<string, Finding[]>();
+  for (const f of result.findings) {
+    if (f.fix === undefined) continue;
+    const list = fixable.get(f.path);
+    if (list === undefined) fixable.set(f.path, [f]);
+    else list.push(f);
+  }
   for (const [path, source] of result.files) {
     const kind: FileKind = result.kinds.get(path) ?? 'workflow';
-    let findings = result.findings.filter((f) => f.path === path && f.fix !== undefined);
+    let findings: readonly Finding[] = fixable.get(path) ?? [];
     let text = source.text;
     for (let pass = 0; pass < 3 && findings.length > 0; pass++) {
       const applied = fixFile(text, findings);

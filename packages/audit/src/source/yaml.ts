@@ -11,6 +11,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
+import { fastParse } from './fast-yaml.ts';
 
 /**
  * A YAML file parsed for auditing: the `yaml` package's Document (every node keeps its source range) plus a line
@@ -54,6 +55,12 @@ const MAX_DEPTH = 500;
 const RESOLVED = new WeakMap<object, Node>();
 
 export function parseSource(path: string, text: string): SourceFile {
+  // The plain block YAML of most workflows takes the fast path (same nodes and ranges); anything else goes to yaml.
+  const fast = fastParse(text);
+  return fast === undefined ? parseWithYaml(path, text) : sourceFile(path, text, fast, [], []);
+}
+
+function parseWithYaml(path: string, text: string): SourceFile {
   const doc = parseDocument(text, {
     prettyErrors: false,
     uniqueKeys: true,
@@ -73,12 +80,9 @@ export function parseSource(path: string, text: string): SourceFile {
   // Resolve aliases (bounded: GitHub rejects workflows whose aliases expand beyond reason, and so do we, instead of
   // looping over a billion laughs). A file without `*` has none, and most have none.
   let aliases = 0;
-  const walk = (node: unknown, depth: number, onScalar: ((s: Scalar) => void) | undefined): void => {
+  const resolveAliases = (node: unknown, depth: number): void => {
     if (depth > MAX_DEPTH || node === null || typeof node !== 'object') return;
-    if (isScalar(node)) {
-      onScalar?.(node as Scalar);
-    } else if (isAlias(node)) {
-      if (onScalar !== undefined) return;
+    if (isAlias(node)) {
       aliases++;
       try {
         const target = node.resolve(doc);
@@ -89,13 +93,13 @@ export function parseSource(path: string, text: string): SourceFile {
     } else if (isMap(node) || isSeq(node)) {
       for (const item of (node as { items: unknown[] }).items) {
         if (isPair(item)) {
-          walk(item.key, depth + 1, onScalar);
-          walk(item.value, depth + 1, onScalar);
-        } else walk(item, depth + 1, onScalar);
+          resolveAliases(item.key, depth + 1);
+          resolveAliases(item.value, depth + 1);
+        } else resolveAliases(item, depth + 1);
       }
     }
   };
-  if (text.includes('*')) walk(doc.contents, 0, undefined);
+  if (text.includes('*')) resolveAliases(doc.contents, 0);
   if (aliases > MAX_ALIAS_COUNT) {
     errors.push({
       message: `the document uses ${aliases} aliases; at most ${MAX_ALIAS_COUNT} are audited`,
@@ -103,6 +107,31 @@ export function parseSource(path: string, text: string): SourceFile {
       span: { start: 0, end: 0 },
     });
   }
+  return sourceFile(path, text, (doc.contents as Node | null) ?? null, errors, warnings);
+}
+
+/** Every scalar below a node (aliases are not followed). */
+function walkScalars(node: unknown, depth: number, onScalar: (s: Scalar) => void): void {
+  if (depth > MAX_DEPTH || node === null || typeof node !== 'object') return;
+  if (isScalar(node)) {
+    onScalar(node as Scalar);
+  } else if (isMap(node) || isSeq(node)) {
+    for (const item of (node as { items: unknown[] }).items) {
+      if (isPair(item)) {
+        walkScalars(item.key, depth + 1, onScalar);
+        walkScalars(item.value, depth + 1, onScalar);
+      } else walkScalars(item, depth + 1, onScalar);
+    }
+  }
+}
+
+function sourceFile(
+  path: string,
+  text: string,
+  root: Node | null,
+  errors: YamlProblem[],
+  warnings: YamlProblem[],
+): SourceFile {
   let scalarSpans: Span[] | undefined;
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
@@ -120,7 +149,7 @@ export function parseSource(path: string, text: string): SourceFile {
   return {
     path,
     text,
-    root: (doc.contents as Node | null) ?? null,
+    root,
     errors,
     warnings,
     position,
@@ -134,7 +163,7 @@ export function parseSource(path: string, text: string): SourceFile {
     get scalarSpans() {
       if (scalarSpans === undefined) {
         const spans: Span[] = [];
-        walk(doc.contents, 0, (n) => {
+        walkScalars(root, 0, (n) => {
           if (n.range) spans.push({ start: n.range[0], end: n.range[1] });
         });
         scalarSpans = spans;
