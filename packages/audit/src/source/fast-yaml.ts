@@ -33,17 +33,106 @@ interface ScalarTag {
   resolve(value: string, onError: (message: string) => void, options: object): unknown;
 }
 
-let schemaCache: { schema: Schema; tags: readonly ScalarTag[]; str: ScalarTag; options: object } | undefined;
-function schemaInfo() {
+/**
+ * The first characters a value matched by one of the core schema's tests can start with (null, bool, int, float);
+ * any other non-empty plain scalar is a string without running the tests. Used only when the schema's tests are
+ * exactly the ones this was written against.
+ */
+const CORE_TESTS = new Set([
+  '^(?:~|[Nn]ull|NULL)?$',
+  '^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$',
+  '^0o[0-7]+$',
+  '^[-+]?[0-9]+$',
+  '^0x[0-9a-fA-F]+$',
+  '^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$',
+  '^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)[eE][-+]?[0-9]+$',
+  '^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$',
+]);
+const CORE_FIRST = new Set([...'~nNtTfF0123456789-+.']);
+
+interface SchemaInfo {
+  readonly schema: Schema;
+  readonly tags: readonly ScalarTag[];
+  readonly str: ScalarTag;
+  readonly options: object;
+  /** Plain scalars that cannot match any default tag resolve to themselves as strings. */
+  readonly shortcut: boolean;
+}
+
+let schemaCache: SchemaInfo | undefined;
+export function schemaInfo(): SchemaInfo {
   if (schemaCache === undefined) {
     const options = { prettyErrors: false, uniqueKeys: true, strict: true, keepSourceTokens: false };
     const doc = new Document(null, options);
     const schema = doc.schema;
     const str = (schema as unknown as Record<symbol, ScalarTag>)[Symbol.for('yaml.scalar')] as ScalarTag;
+    const tags = schema.tags as unknown as ScalarTag[];
+    const defaults = tags.filter((t) => t.default !== undefined && t.default !== false);
+    const shortcut =
+      str.resolve('x', () => undefined, doc.options) === 'x' &&
+      defaults.every((t) => t.default === true && (t.test === undefined || CORE_TESTS.has(t.test.source)));
     // composeScalar resolves with the document's options (intAsBigInt, …): the defaults here, as in parseDocument
-    schemaCache = { schema, tags: schema.tags as unknown as ScalarTag[], str, options: doc.options };
+    schemaCache = { schema, tags, str, options: doc.options, shortcut };
   }
   return schemaCache;
+}
+
+/**
+ * Nodes are made without running yaml's constructors, which define the node type on every instance with
+ * Object.defineProperty (a large part of this path's time): instances of the same classes, with the type (and the
+ * schema of collections) on a shared prototype, and the same own fields.
+ */
+const NODE_TYPE = Symbol.for('yaml.node.type');
+function protoOf(sample: object, extra: PropertyDescriptorMap = {}): object {
+  return Object.create(Object.getPrototypeOf(sample), {
+    [NODE_TYPE]: { value: (sample as Record<symbol, unknown>)[NODE_TYPE] },
+    ...extra,
+  });
+}
+interface Makers {
+  scalar(value: unknown): Scalar;
+  map(): YAMLMap;
+  seq(): YAMLSeq;
+  pair(key: Node, value: Node): Pair;
+}
+let makersCache: Makers | undefined;
+function makers(schema: Schema): Makers {
+  if (makersCache === undefined) {
+    const schemaProp = { schema: { value: schema, writable: true, configurable: true, enumerable: false } };
+    const scalarProto = protoOf(new Scalar(null));
+    const mapProto = protoOf(new YAMLMap(schema), schemaProp);
+    const seqProto = protoOf(new YAMLSeq(schema), schemaProp);
+    const pairProto = protoOf(new Pair(null, null));
+    const FastScalar = function (this: { value: unknown }, value: unknown) {
+      this.value = value;
+    } as unknown as new (
+      value: unknown,
+    ) => Scalar;
+    const FastMap = function (this: { items: unknown[] }) {
+      this.items = [];
+    } as unknown as new () => YAMLMap;
+    const FastSeq = function (this: { items: unknown[] }) {
+      this.items = [];
+    } as unknown as new () => YAMLSeq;
+    const FastPair = function (this: { key: unknown; value: unknown }, key: unknown, value: unknown) {
+      this.key = key;
+      this.value = value;
+    } as unknown as new (
+      key: Node,
+      value: Node,
+    ) => Pair;
+    FastScalar.prototype = scalarProto as Scalar;
+    FastMap.prototype = mapProto as YAMLMap;
+    FastSeq.prototype = seqProto as YAMLSeq;
+    FastPair.prototype = pairProto as Pair;
+    makersCache = {
+      scalar: (value) => new FastScalar(value),
+      map: () => new FastMap(),
+      seq: () => new FastSeq(),
+      pair: (key, value) => new FastPair(key, value),
+    };
+  }
+  return makersCache;
 }
 
 const enum_BLANK = 0;
@@ -93,7 +182,14 @@ function parse(text: string): Node | null {
   const L = lineStart.length;
   const info = schemaInfo();
 
+  const make = makers(info.schema);
   const resolvePlain = (value: string, atKey: boolean): Scalar => {
+    if (info.shortcut && value !== '' && !CORE_FIRST.has(value[0] as string)) {
+      const scalar = make.scalar(value);
+      scalar.source = value;
+      scalar.type = 'PLAIN';
+      return scalar;
+    }
     let tag: ScalarTag | undefined;
     for (const t of info.tags) {
       if ((t.default === true || (atKey && t.default === 'key')) && t.test?.test(value)) {
@@ -112,7 +208,7 @@ function parse(text: string): Node | null {
       info.options,
     );
     if (failed) bail('tag resolve failed');
-    const scalar = isScalar(res) ? (res as Scalar) : new Scalar(res);
+    const scalar = isScalar(res) ? (res as Scalar) : make.scalar(res);
     scalar.source = value;
     scalar.type = 'PLAIN';
     if (tag.format) scalar.format = tag.format;
@@ -120,7 +216,7 @@ function parse(text: string): Node | null {
   };
   const stringScalar = (value: string, type: Scalar.Type): Scalar => {
     const res = info.str.resolve(value, () => bail('str resolve'), info.options);
-    const scalar = isScalar(res) ? (res as Scalar) : new Scalar(res);
+    const scalar = isScalar(res) ? (res as Scalar) : make.scalar(res);
     scalar.source = value;
     scalar.type = type;
     return scalar;
@@ -229,11 +325,11 @@ function parse(text: string): Node | null {
     const open = text.charCodeAt(pos);
     if (open === 123) {
       if (text.charCodeAt(pos + 1) !== 125) bail('flow mapping');
-      const map = new YAMLMap(info.schema);
+      const map = make.map();
       map.flow = true;
       return { node: map, valueEnd: pos + 2 };
     }
-    const seq = new YAMLSeq(info.schema);
+    const seq = make.seq();
     seq.flow = true;
     let i = pos + 1;
     if (text.charCodeAt(i) === 93) return { node: seq, valueEnd: i + 1 };
@@ -462,7 +558,7 @@ function parse(text: string): Node | null {
 
   /** A block mapping whose first key is at pos on `line`, at column `indent`. */
   const blockMap = (line: number, indent: number, pos: number, root = false): Parsed => {
-    const map = new YAMLMap(info.schema);
+    const map = make.map();
     const keys = new Set<unknown>();
     let offset = pos;
     let k = line;
@@ -504,7 +600,7 @@ function parse(text: string): Node | null {
         if (text.charCodeAt(v) === 35) bail('comment after key');
         value = inlineValue(v, k, indent, false);
       }
-      map.items.push(new Pair(keyNode, value.node));
+      map.items.push(make.pair(keyNode, value.node));
       offset = value.end;
       // the next entry
       const nk = nextContent(value.next);
@@ -540,7 +636,7 @@ function parse(text: string): Node | null {
 
   /** A block sequence whose first "- " is on `line` at column `indent`. */
   const blockSeq = (line: number, indent: number, atParentIndent = false): Parsed => {
-    const seq = new YAMLSeq(info.schema);
+    const seq = make.seq();
     const start = (lineStart[line] as number) + indent;
     let k = line;
     let offset = start;
