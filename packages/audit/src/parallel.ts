@@ -93,8 +93,7 @@ function chunks(inputs: readonly AuditInput[], n: number): AuditInput[][] {
   return out.filter((c) => c.length > 0);
 }
 
-async function runChunk(spawn: () => WorkerLike | Promise<WorkerLike>, request: ChunkRequest): Promise<ChunkResponse> {
-  const worker = await spawn();
+function runChunk(worker: WorkerLike, request: ChunkRequest): Promise<ChunkResponse> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void) => {
@@ -124,19 +123,28 @@ export async function auditTextsParallel(
   const config =
     options.config ??
     ({ path: undefined, failOn: undefined, exclude: [], rules: new Map(), ignores: [] } satisfies AuditConfig);
-  const responses = await Promise.all(
-    chunks(inputs, threads).map((chunk) =>
-      runChunk(options.spawn, {
-        inputs: chunk,
-        context: [
-          ...(options.context ?? []),
-          ...inputs.filter((i) => !chunk.includes(i) && /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i.test(i.path)),
-        ],
-        config,
-        inventory: options.inventory === true,
-      }),
-    ),
+  const requests = chunks(inputs, threads).map(
+    (chunk): ChunkRequest => ({
+      inputs: chunk,
+      context: [
+        ...(options.context ?? []),
+        ...inputs.filter((i) => !chunk.includes(i) && /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i.test(i.path)),
+      ],
+      config,
+      inventory: options.inventory === true,
+    }),
   );
+  // This thread audits the first chunk itself while the workers (started first) take the others: one worker fewer
+  // to start, and this thread is not idle. The chunk goes through the same request/response path as a worker's.
+  // The workers are created (and sent their chunks) before this thread starts on its own, synchronous, chunk.
+  const [own, ...others] = requests;
+  const workers = await Promise.all(others.map(() => options.spawn()));
+  const pending = others.map((request, i) => runChunk(workers[i] as WorkerLike, request));
+  // a failed worker must not go unobserved while this thread is busy; Promise.all below reports it
+  for (const p of pending) p.catch(() => undefined);
+  // cloned as a worker's answer is, so that both kinds of chunk give the same objects
+  const mine = structuredClone(auditChunk(own as ChunkRequest));
+  const responses = [mine, ...(await Promise.all(pending))];
   const files = new Map<string, SourceFile>(inputs.map((i) => [i.path, lazySource(i.path, i.text)]));
   return finishAudit(
     responses.flatMap((r) => r.findings),
