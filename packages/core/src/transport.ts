@@ -1,7 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import type * as Tls from 'node:tls';
 import {
   bypassesProxy,
   type FetchInitLike,
@@ -19,6 +19,9 @@ import {
  * credential is never forwarded to another origin), proxies from HTTPS_PROXY/HTTP_PROXY/NO_PROXY (CONNECT tunnels for
  * https, absolute-form requests for http, basic proxy auth from the proxy URL), and extra CA certificates for
  * private instances.
+ *
+ * node:http, node:https and node:tls are loaded on the first request, not at start-up: together they cost 7–15 ms of
+ * module loading, and many runs (verify with a trusted-root file, audit offline, redact) never make a request.
  */
 export interface NodeFetchOptions {
   readonly proxy?: ProxySettings;
@@ -26,9 +29,14 @@ export interface NodeFetchOptions {
   readonly ca?: string;
 }
 
+const http = (): typeof Http => process.getBuiltinModule('node:http');
+const https = (): typeof Https => process.getBuiltinModule('node:https');
+const tls = (): typeof Tls => process.getBuiltinModule('node:tls');
+
 export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
-  const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, options.ca];
+  let ca: string[] | undefined;
   return (url, init) => {
+    if (options.ca !== undefined) ca ??= [...tls().rootCertificates, options.ca];
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       return Promise.reject(new TypeError(`unsupported protocol ${target.protocol}`));
@@ -54,7 +62,7 @@ function defaultPort(url: URL): number {
 function tunnel(proxy: URL, target: URL, ca: string[] | undefined, signal: AbortSignal | undefined): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const authority = `${target.hostname}:${defaultPort(target)}`;
-    const request = (proxy.protocol === 'https:' ? https : http).request({
+    const request = (proxy.protocol === 'https:' ? https() : http()).request({
       host: proxy.hostname,
       port: defaultPort(proxy),
       method: 'CONNECT',
@@ -68,7 +76,7 @@ function tunnel(proxy: URL, target: URL, ca: string[] | undefined, signal: Abort
         reject(Object.assign(new Error(`proxy refused CONNECT with HTTP ${res.statusCode}`), { code: 'EPROXY' }));
         return;
       }
-      const secure = tls.connect({ socket, servername: target.hostname, ...(ca === undefined ? {} : { ca }) });
+      const secure = tls().connect({ socket, servername: target.hostname, ...(ca === undefined ? {} : { ca }) });
       secure.once('secureConnect', () => resolve(secure));
       secure.once('error', reject);
     });
@@ -87,20 +95,20 @@ async function send(
   const body = init.body ?? undefined;
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const signal = init.signal;
-  let options: http.RequestOptions | https.RequestOptions;
-  let transport: typeof http | typeof https;
+  let options: Http.RequestOptions | Https.RequestOptions;
+  let transport: typeof Http | typeof Https;
   if (proxy !== undefined && target.protocol === 'https:') {
     const socket = await tunnel(proxy, target, ca, signal);
-    transport = http; // TLS is already established inside the tunnel
+    transport = http(); // TLS is already established inside the tunnel
     options = { createConnection: () => socket, host: target.hostname, path: target.pathname + target.search };
     headers.host ??= target.host;
   } else if (proxy !== undefined) {
-    transport = proxy.protocol === 'https:' ? https : http;
+    transport = proxy.protocol === 'https:' ? https() : http();
     options = { host: proxy.hostname, port: defaultPort(proxy), path: target.href };
     Object.assign(headers, proxyAuthorization(proxy));
     headers.host ??= target.host;
   } else {
-    transport = target.protocol === 'https:' ? https : http;
+    transport = target.protocol === 'https:' ? https() : http();
     options = {
       host: target.hostname.replace(/^\[|\]$/g, ''),
       port: defaultPort(target),
