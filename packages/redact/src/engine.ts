@@ -435,9 +435,17 @@ export class RedactionStream {
   #verify(literals: LiteralIndex, pattern: number, start: number): void {
     const bytes = literals.patterns[pattern] as Buffer;
     const stop = start + bytes.length;
-    if (start < this.#bufStart - this.#history.length) return;
-    const have = this.#slice(start, Math.min(stop, this.#bufEnd));
-    if (!have.equals(bytes.subarray(0, have.length))) return;
+    if (start >= this.#bufStart) {
+      // Within the held buffer (nearly always): compare in place, most candidates differ at the first byte.
+      const buf = this.#buf;
+      const at = start - this.#bufStart;
+      const length = Math.min(bytes.length, buf.length - at);
+      for (let j = 0; j < length; j++) if (buf[at + j] !== bytes[j]) return;
+    } else {
+      if (start < this.#bufStart - this.#history.length) return;
+      const have = this.#slice(start, Math.min(stop, this.#bufEnd));
+      if (!have.equals(bytes.subarray(0, have.length))) return;
+    }
     if (stop > this.#bufEnd) this.#candidates.push({ pattern, start });
     else this.#ranges.push({ start, end: stop, rule: REGISTERED_RULE, priority: 1 });
   }

@@ -39,6 +39,7 @@ export {
 export { shannonEntropy } from './entropy.ts';
 export { credentialNamed, credentialsInEnv } from './env.ts';
 export { RedactError, type RedactErrorCode } from './errors.ts';
+export { LiteralIndex, LONG_LITERAL_MIN } from './literals.ts';
 export { type LocatedFinding, type Location, locate, locateBuffer } from './locate.ts';
 export { displayPath, expandPaths } from './paths.ts';
 export { acceptsByWalk, PREFILTER_MIN_PATTERN, Prefilter } from './prefilter.ts';

@@ -1,3 +1,13 @@
+import {
+  createSampler,
+  DATA_OFFSET,
+  FILTER_BITS,
+  FILTER_OFFSET,
+  OUT_OFFSET,
+  PIECE,
+  type Sampler,
+} from './wasm-sampler.ts';
+
 /**
  * Long literal patterns (registered secrets and their variants, 16 bytes and more) found by sampling instead of a
  * per-byte automaton: with every pattern at least L bytes long, any occurrence contains one of the positions that
@@ -11,8 +21,6 @@
  * {@link LiteralIndex.partialStart} answers with a binary search over the sorted patterns, after a trigram filter.
  */
 export const LONG_LITERAL_MIN = 16;
-
-const FILTER_BITS = 20;
 
 function gramAt(buf: Uint8Array, i: number): number {
   return (
@@ -32,8 +40,8 @@ export class LiteralIndex {
   readonly stride: number;
   readonly maxLength: number;
   readonly #filter = new Int32Array(2 ** (FILTER_BITS - 5));
-  /** Sample positions that passed the filter, in {@link scan}. */
-  #passed = new Int32Array(0);
+  /** The sampling loop (WebAssembly), with a copy of the filter in its memory. */
+  readonly #sampler: Sampler = createSampler();
   /** 4-gram → [pattern, offset, pattern, offset, …]. */
   readonly #table = new Map<number, number[]>();
   /** Patterns in byte order, for prefix queries. */
@@ -63,6 +71,10 @@ export class LiteralIndex {
       (this.#first3 as Uint8Array)[t >>> 3] = (this.#first3[t >>> 3] as number) | (1 << (t & 7));
     });
     this.#sorted = [...patterns].sort(Buffer.compare);
+    // The same bits, little-endian bytes: bit f is bit (f & 7) of byte f >>> 3.
+    const filterBytes = new Uint8Array(this.#filter.buffer);
+    if (new Uint8Array(Int32Array.of(1).buffer)[0] !== 1) throw new Error('literals: a big-endian machine');
+    this.#sampler.bytes.set(filterBytes, FILTER_OFFSET);
   }
 
   get size(): number {
@@ -87,32 +99,25 @@ export class LiteralIndex {
    * `hits` as (pattern, start) pairs, starts relative to `buf`. Returns the number of entries written.
    */
   scan(buf: Uint8Array, from: number, end: number, hits: number[]): number {
-    const filter = this.#filter;
     const stride = this.stride;
-    // First pass: the samples whose 4-gram is in the filter (a tight loop with no calls); then the exact table.
-    const samples = Math.max(0, Math.ceil((end - 3 - from) / stride));
-    if (this.#passed.length < samples) this.#passed = new Int32Array(samples);
-    const passed = this.#passed;
-    let m = 0;
-    for (let i = from; i + 4 <= end; i += stride) {
-      const gram =
-        (buf[i] as number) |
-        ((buf[i + 1] as number) << 8) |
-        ((buf[i + 2] as number) << 16) |
-        ((buf[i + 3] as number) << 24);
-      const f = Math.imul(gram, 0x9e3779b1) >>> (32 - FILTER_BITS);
-      passed[m] = i;
-      m += ((filter[f >>> 5] as number) >>> (f & 31)) & 1;
-    }
+    const { sample4, bytes, words } = this.#sampler;
+    // Pieces copied into the sampler's memory; the samples whose 4-gram is in the filter come back, then the table.
     let n = 0;
-    for (let k = 0; k < m; k++) {
-      const i = passed[k] as number;
-      const list = this.#table.get(gramAt(buf, i));
-      if (list === undefined) continue;
-      for (let j = 0; j < list.length; j += 2) {
-        hits[n++] = list[j] as number;
-        hits[n++] = i - (list[j + 1] as number);
+    for (let a = from; a + 4 <= end; ) {
+      const b = Math.min(end, a + PIECE + 3);
+      const count = Math.floor((b - 4 - a) / stride) + 1;
+      bytes.set(buf.subarray(a, b), DATA_OFFSET);
+      const m = sample4(DATA_OFFSET, DATA_OFFSET + count * stride, stride, OUT_OFFSET);
+      for (let k = 0; k < m; k++) {
+        const i = a + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);
+        const list = this.#table.get(gramAt(buf, i));
+        if (list === undefined) continue;
+        for (let j = 0; j < list.length; j += 2) {
+          hits[n++] = list[j] as number;
+          hits[n++] = i - (list[j + 1] as number);
+        }
       }
+      a += count * stride;
     }
     return n;
   }

@@ -1,4 +1,14 @@
 import { ACCEPT_FLAG, type Automaton, OWN_FLAG, STATE_MASK, TRIE_FLAG } from './automaton.ts';
+import {
+  createSampler,
+  DATA_OFFSET,
+  OUT_OFFSET,
+  PIECE,
+  PREFIX_OFFSET,
+  type Sampler,
+  TABLE_OFFSET,
+  trigramHash,
+} from './wasm-sampler.ts';
 
 /**
  * A skip-based prefilter in front of the Aho–Corasick automaton (packages/redact/src/automaton.ts), so that most bytes
@@ -17,25 +27,16 @@ import { ACCEPT_FLAG, type Automaton, OWN_FLAG, STATE_MASK, TRIE_FLAG } from './
  * every pattern ending at e (the node of the longest one), in increasing order of e. The straightforward walk
  * ({@link acceptsByWalk}) is the reference it is tested against.
  */
-const FILTER_BITS = 16;
-const SHIFT = 32 - FILTER_BITS;
-const HASH = 0x9e3779b1;
 
 /** The shortest pattern the filter can serve; with shorter ones the engine steps the automaton over every byte. */
 export const PREFILTER_MIN_PATTERN = 3;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 export class Prefilter {
-  /** One byte per hashed trigram (a byte table tests faster than a bit set). */
-  readonly #table = new Uint8Array(2 ** FILTER_BITS);
-  /** First two bytes of some pattern: bit (b0 << 8 | b1). */
-  readonly #first2 = new Int32Array(2 ** 11);
+  /** The sampling loop, with the table (one byte per hashed trigram) in its memory. */
+  readonly #sampler: Sampler = createSampler();
   readonly #a: Automaton;
   /** Occurrences found by {@link scan}: end positions and node states. */
   #ends = new Int32Array(1024);
-  /** Word indexes where a sample hit the table, in {@link scan}. */
-  #hitWords = new Int32Array(0);
   #nodes = new Int32Array(1024);
 
   constructor(automaton: Automaton, patterns: readonly Uint8Array[]) {
@@ -49,13 +50,13 @@ export class Prefilter {
         const pair = (p[1] as number) | ((p[2] as number) << 8);
         for (let b = 0; b < 256; b++) this.#add(pair | (b << 16));
       }
-      const t = ((p[0] as number) << 8) | (p[1] as number);
-      this.#first2[t >>> 5] = (this.#first2[t >>> 5] as number) | (1 << (t & 31));
+      const prefix = (p[0] as number) | ((p[1] as number) << 8) | ((p[2] as number) << 16);
+      (this.#sampler.bytes as Uint8Array)[PREFIX_OFFSET + trigramHash(prefix)] = 1;
     }
   }
 
   #add(trigram: number): void {
-    this.#table[Math.imul(trigram, HASH) >>> SHIFT] = 1;
+    (this.#sampler.bytes as Uint8Array)[TABLE_OFFSET + trigramHash(trigram)] = 1;
   }
 
   /**
@@ -65,43 +66,26 @@ export class Prefilter {
    */
   scan(buf: Uint8Array, from: number, n: number, after: number, accept: (state: number, end: number) => void): void {
     let count = 0;
-    // Aligned 32-bit words from the first word boundary at or after `from`; samples at its bytes 0 and 2.
-    const offset = buf.byteOffset;
-    let aligned = (((offset + from + 3) & ~3) - offset) | 0;
-    const words = LITTLE_ENDIAN ? Math.max(0, ((n - aligned) >> 2) - 1) : 0;
-    if (words === 0) aligned = n;
-    // Starts before the first sample's reach are verified one by one.
-    for (let s = from; s < aligned - 1 && s < n; s++) count = this.#verify(buf, s, n, after, count);
-    if (words > 0) {
-      const table = this.#table;
-      const first2 = this.#first2;
-      const w32 = new Int32Array(buf.buffer, offset + aligned, words + 1);
-      // First pass: the words where either sample is in the table (a tight loop with no calls).
-      if (this.#hitWords.length < words) this.#hitWords = new Int32Array(words);
-      const hitWords = this.#hitWords;
-      let hits = 0;
-      let w = w32[0] as number;
-      for (let q = 0; q < words; q++) {
-        const x = w32[q + 1] as number;
-        const h1 = Math.imul(w & 0xffffff, HASH) >>> SHIFT;
-        const h2 = Math.imul((w >>> 16) | ((x & 0xff) << 16), HASH) >>> SHIFT;
-        w = x;
-        hitWords[hits] = q;
-        hits += (table[h1] as number) | (table[h2] as number);
-      }
-      // Second pass: the sample at byte 0 of word q covers starts p − 1 and p, the one at byte 2 starts p + 1 and
-      // p + 2; a start is walked only when its first two bytes begin some pattern.
+    const { scan, bytes, words } = this.#sampler;
+    // Pieces of input copied into the sampler's memory (with the byte before each): words at a, a + 4, … (samples at
+    // a word's bytes 0 and 2, reading up to its byte 4); the word at p covers starts p − 1 … p + 2.
+    let a = from;
+    for (;;) {
+      const b = Math.min(n, a + PIECE + 5);
+      const count4 = b - a >= 5 ? ((b - a - 5) >> 2) + 1 : 0;
+      if (count4 === 0) break;
+      if (a > 0) bytes.set(buf.subarray(a - 1, b), DATA_OFFSET - 1);
+      else bytes.set(buf.subarray(a, b), DATA_OFFSET);
+      const hits = scan(DATA_OFFSET, DATA_OFFSET + 4 * count4, OUT_OFFSET);
       for (let k = 0; k < hits; k++) {
-        const p = aligned + 4 * (hitWords[k] as number);
-        for (let s = p - 1; s <= p + 2; s++) {
-          if (s < from) continue;
-          const t = ((buf[s] as number) << 8) | (buf[s + 1] as number);
-          if (((first2[t >>> 5] as number) & (1 << (t & 31))) !== 0) count = this.#verify(buf, s, n, after, count);
-        }
+        const s = a + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);
+        if (s >= from) count = this.#verify(buf, s, n, after, count);
       }
-      // Starts after the last word's reach.
-      for (let s = aligned + 4 * words - 1; s < n; s++) if (s >= from) count = this.#verify(buf, s, n, after, count);
+      a += 4 * count4;
     }
+    // Starts after the last word's reach.
+    for (let s = Math.max(from, a - 1); s + PREFILTER_MIN_PATTERN <= n; s++)
+      count = this.#verify(buf, s, n, after, count);
     if (count === 0) return;
     const ends = this.#ends;
     const nodes = this.#nodes;

@@ -2,6 +2,7 @@ import {
   type Automaton,
   acceptsByWalk,
   buildAutomaton,
+  LiteralIndex,
   Prefilter,
   type RedactionStream,
   Redactor,
@@ -132,6 +133,53 @@ describe('the engine with and without the prefilter', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('LiteralIndex.scan (the long-literal samples in WebAssembly)', () => {
+  it('finds the same candidates as looking up every sample one by one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(bytesArb(16, 40), { minLength: 1, maxLength: 8 }),
+        bytesArb(0, 3000),
+        fc.nat(50),
+        fc.array(fc.tuple(fc.nat(), fc.nat(7)), { maxLength: 6 }),
+        (patterns, noise, fromSeed, plants) => {
+          const index = new LiteralIndex(patterns.map((p) => Buffer.from(p)));
+          const parts: number[] = [...noise];
+          for (const [at, which] of plants) {
+            parts.splice(at % (parts.length + 1), 0, ...(patterns[which % patterns.length] as Uint8Array));
+          }
+          const buf = Buffer.from(parts);
+          const from = Math.min(fromSeed, buf.length);
+          const expected: number[] = [];
+          for (let i = from; i + 4 <= buf.length; i += index.stride) {
+            index.sample(buf, i, (pattern, start) => expected.push(pattern, start));
+          }
+          const hits: number[] = [];
+          const count = index.scan(buf, from, buf.length, hits);
+          expect(hits.slice(0, count)).toEqual(expected);
+          // Every planted occurrence is among the candidates.
+          for (const [p, bytes] of patterns.entries()) {
+            for (
+              let at = buf.indexOf(Buffer.from(bytes), from);
+              at >= 0;
+              at = buf.indexOf(Buffer.from(bytes), at + 1)
+            ) {
+              if (
+                at + bytes.length <= buf.length &&
+                Math.ceil((at - from) / index.stride) * index.stride + from + 4 <= at + bytes.length
+              ) {
+                let found = false;
+                for (let h = 0; h < count; h += 2) if (hits[h] === p && hits[h + 1] === at) found = true;
+                expect(found).toBe(true);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });

@@ -1,0 +1,306 @@
+/**
+ * The prefilter's sampling loop (packages/redact/src/prefilter.ts) as a few dozen bytes of WebAssembly: the loop that
+ * every byte of a log goes through, where JavaScript pays bounds checks and typed-array conversions per load.
+ *
+ * `scan(p, end, out)`: for each p, p + 4, … < end, the trigrams at p and p + 2 (bytes p … p + 4) are hashed with
+ * {@link trigramHash} and looked up in the sample table; when either is set, each of the starts p − 1 … p + 2 whose
+ * first three bytes hash to a set entry of the prefix table is written to out (32-bit memory offsets). Returns how
+ * many were written. Stores are unconditional and the count grows by the table byte (0 or 1), so the loop has no
+ * branch per start. Memory layout (fixed, one memory per sampler): the two tables, the output, the input.
+ *
+ * The module is assembled here from its instructions (listed below in WebAssembly text form), not loaded from a
+ * binary file: what runs is what is reviewed.
+ */
+export const TABLE_BITS = 16;
+export const HASH = 0x9e3779b1;
+const SHIFT = 32 - TABLE_BITS;
+
+/** The table's index for a trigram (bytes b0 | b1 << 8 | b2 << 16). */
+export function trigramHash(trigram: number): number {
+  return Math.imul(trigram, HASH) >>> SHIFT;
+}
+
+/** Input bytes per call. */
+export const PIECE = 1 << 18;
+/** The sample table: trigrams of the patterns at offsets 0 and 1. */
+export const TABLE_OFFSET = 0;
+/** The prefix table: the first three bytes of the patterns. */
+export const PREFIX_OFFSET = 1 << TABLE_BITS;
+/** The long-literal filter of {@link sample4}: a bit set of 2^20 bits. */
+export const FILTER_OFFSET = 2 << TABLE_BITS;
+export const FILTER_BITS = 20;
+export const OUT_OFFSET = FILTER_OFFSET + (1 << (FILTER_BITS - 3));
+/** Input starts here; the byte before it is the one before the piece (a start p − 1 reads it). */
+export const DATA_OFFSET = OUT_OFFSET + 4 * PIECE + 64;
+const PAGES = Math.ceil((DATA_OFFSET + PIECE + 64) / 65536);
+
+/** Unsigned LEB128. */
+function u32(n: number): number[] {
+  const out: number[] = [];
+  let v = n >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function s32(n: number): number[] {
+  const out: number[] = [];
+  let v = n | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const section = (id: number, body: number[]) => [id, ...u32(body.length), ...body];
+const name = (s: string) => [...u32(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+const I32 = 0x7f;
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  br: (depth: number) => [0x0c, ...u32(depth)],
+  brIf: (depth: number) => [0x0d, ...u32(depth)],
+  end: [0x0b],
+  get: (i: number) => [0x20, ...u32(i)],
+  set: (i: number) => [0x21, ...u32(i)],
+  const: (n: number) => [0x41, ...s32(n)],
+  if: [0x04, 0x40],
+  load: (offset: number) => [0x28, 0, ...u32(offset)],
+  load8: (offset: number) => [0x2d, 0, ...u32(offset)],
+  store: (offset: number) => [0x36, 0, ...u32(offset)],
+  geU: [0x4f],
+  add: [0x6a],
+  mul: [0x6c],
+  and: [0x71],
+  or: [0x72],
+  shl: [0x74],
+  shrU: [0x76],
+};
+
+function moduleBytes(): Uint8Array {
+  // Parameters p (0), end (1), out (2); locals hits (3), w (4), q (5).
+  const P = 0;
+  const END = 1;
+  const OUT = 2;
+  const HITS = 3;
+  const W = 4;
+  const Q = 5;
+  // (i32.load8_u offset=table (i32.shr_u (i32.mul <trigram on the stack> HASH) SHIFT))
+  const lookup = (table: number) => [
+    ...op.const(HASH | 0),
+    ...op.mul,
+    ...op.const(SHIFT),
+    ...op.shrU,
+    ...op.load8(table),
+  ];
+  // Start q + j: (i32.store offset=0 (out + hits·4) (q + j)), then hits += prefix[hash(i32.load(q + j) & 0xffffff)].
+  const start = (j: number) => [
+    ...op.get(OUT),
+    ...op.get(HITS),
+    ...op.const(2),
+    ...op.shl,
+    ...op.add,
+    ...op.get(Q),
+    ...op.const(j),
+    ...op.add,
+    ...op.store(0),
+    ...op.get(Q),
+    ...op.load(j),
+    ...op.const(0xffffff),
+    ...op.and,
+    ...lookup(PREFIX_OFFSET),
+    ...op.get(HITS),
+    ...op.add,
+    ...op.set(HITS),
+  ];
+  const code = [
+    ...op.block,
+    ...op.loop,
+    // (br_if 1 (i32.ge_u (local.get $p) (local.get $end)))
+    ...op.get(P),
+    ...op.get(END),
+    ...op.geU,
+    ...op.brIf(1),
+    // (local.set $w (i32.load (local.get $p)))
+    ...op.get(P),
+    ...op.load(0),
+    ...op.set(W),
+    // (if (i32.or (table[hash(w & 0xffffff)]) (table[hash((w >>> 16) | (i32.load8_u offset=4 p) << 16)])) …)
+    ...op.get(W),
+    ...op.const(0xffffff),
+    ...op.and,
+    ...lookup(TABLE_OFFSET),
+    ...op.get(W),
+    ...op.const(16),
+    ...op.shrU,
+    ...op.get(P),
+    ...op.load8(4),
+    ...op.const(16),
+    ...op.shl,
+    ...op.or,
+    ...lookup(TABLE_OFFSET),
+    ...op.or,
+    ...op.if,
+    // q = p − 1; the starts q … q + 3 whose first three bytes begin some pattern go to out.
+    ...op.get(P),
+    ...op.const(-1),
+    ...op.add,
+    ...op.set(Q),
+    ...start(0),
+    ...start(1),
+    ...start(2),
+    ...start(3),
+    ...op.end, // if
+    // (local.set $p (i32.add (local.get $p) (i32.const 4)))
+    ...op.get(P),
+    ...op.const(4),
+    ...op.add,
+    ...op.set(P),
+    ...op.br(0),
+    ...op.end, // loop
+    ...op.end, // block
+    ...op.get(HITS),
+    ...op.end, // function
+  ];
+  const body = [...u32(1), ...u32(3), I32, ...code]; // one local declaration: 3 × i32
+
+  // sample4(p, end, stride, out): for p, p + stride, … < end, the 4 bytes at p hashed to FILTER_BITS bits; p goes to
+  // out and the count grows by the filter's bit. Parameters p (0), end (1), stride (2), out (3); local hits (4), f (5).
+  const HITS4 = 4;
+  const F = 5;
+  const code4 = [
+    ...op.block,
+    ...op.loop,
+    ...op.get(P),
+    ...op.get(END),
+    ...op.geU,
+    ...op.brIf(1),
+    // (local.set $f (i32.shr_u (i32.mul (i32.load (local.get $p)) HASH) (32 − FILTER_BITS)))
+    ...op.get(P),
+    ...op.load(0),
+    ...op.const(HASH | 0),
+    ...op.mul,
+    ...op.const(32 - FILTER_BITS),
+    ...op.shrU,
+    ...op.set(F),
+    // (i32.store (out + hits·4) p)
+    ...op.get(3),
+    ...op.get(HITS4),
+    ...op.const(2),
+    ...op.shl,
+    ...op.add,
+    ...op.get(P),
+    ...op.store(0),
+    // hits += (i32.load8_u offset=FILTER (f >>> 3)) >>> (f & 7) & 1
+    ...op.get(F),
+    ...op.const(3),
+    ...op.shrU,
+    ...op.load8(FILTER_OFFSET),
+    ...op.get(F),
+    ...op.const(7),
+    ...op.and,
+    ...op.shrU,
+    ...op.const(1),
+    ...op.and,
+    ...op.get(HITS4),
+    ...op.add,
+    ...op.set(HITS4),
+    // p += stride
+    ...op.get(P),
+    ...op.get(2),
+    ...op.add,
+    ...op.set(P),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.get(HITS4),
+    ...op.end,
+  ];
+  const body4 = [...u32(1), ...u32(2), I32, ...code4]; // one local declaration: 2 × i32
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    // types: 0 = (i32 i32 i32) → i32, 1 = (i32 i32 i32 i32) → i32
+    ...section(1, [
+      ...u32(2),
+      0x60,
+      ...u32(3),
+      I32,
+      I32,
+      I32,
+      ...u32(1),
+      I32,
+      0x60,
+      ...u32(4),
+      I32,
+      I32,
+      I32,
+      I32,
+      ...u32(1),
+      I32,
+    ]),
+    ...section(3, [...u32(2), ...u32(0), ...u32(1)]), // function 0 (scan) has type 0, function 1 (sample4) type 1
+    ...section(5, [...u32(1), 0x00, ...u32(PAGES)]), // one memory, PAGES pages, no maximum
+    ...section(7, [
+      ...u32(3),
+      ...name('scan'),
+      0x00,
+      ...u32(0),
+      ...name('sample4'),
+      0x00,
+      ...u32(1),
+      ...name('memory'),
+      0x02,
+      ...u32(0),
+    ]),
+    ...section(10, [...u32(2), ...u32(body.length), ...body, ...u32(body4.length), ...body4]),
+  ]);
+}
+
+/** The few WebAssembly JS API members used here (the project's TypeScript libraries do not declare them). */
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+
+export interface Sampler {
+  /** See the module comment; positions are memory offsets. */
+  readonly scan: (p: number, end: number, out: number) => number;
+  /** The long-literal samples: see the comment in the module. */
+  readonly sample4: (p: number, end: number, stride: number, out: number) => number;
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+}
+
+/** A sampler with its own memory (the caller fills the table at {@link TABLE_OFFSET}). */
+export function createSampler(): Sampler {
+  compiled ??= new wasm.Module(moduleBytes());
+  const instance = new wasm.Instance(compiled, {});
+  const memory = instance.exports.memory as { readonly buffer: ArrayBuffer };
+  return {
+    scan: instance.exports.scan as (p: number, end: number, out: number) => number,
+    sample4: instance.exports.sample4 as (p: number, end: number, stride: number, out: number) => number,
+    bytes: new Uint8Array(memory.buffer),
+    words: new Int32Array(memory.buffer),
+  };
+}
