@@ -13,7 +13,11 @@ import {
 import { taintedUses } from './template-injection.ts';
 import type { Rule } from './types.ts';
 
+/** Every write pattern needs GITHUB_ENV/GITHUB_PATH (in any case) or `core.`: most scripts have neither. */
+const WRITE_HINT = /GITHUB_(?:ENV|PATH)|core\./i;
+
 function firstWrite(script: string): { start: number; end: number } | undefined {
+  if (!WRITE_HINT.test(script)) return undefined;
   let best: { start: number; end: number } | undefined;
   for (const pattern of GITHUB_ENV_WRITES) {
     const m = pattern.exec(script);
