@@ -14,14 +14,15 @@ import {
  * A skip-based prefilter in front of the Aho–Corasick automaton (packages/redact/src/automaton.ts), so that most bytes
  * of a log are never stepped through the automaton one by one.
  *
- * With every pattern at least 3 bytes long, an occurrence starting at `s` covers an even position p ∈ {s, s + 1}
- * (even in the ArrayBuffer, so the input is read as aligned 32-bit words, two samples per word). The filter looks
- * only at those positions: the 3 bytes at p (a trigram) are looked up in a bit set that holds, for each pattern, its
- * trigram at offset 0 and (patterns of 4 bytes or more) its trigram at offset 1; a 3-byte pattern's offset-1 case (its
- * last two bytes followed by any byte) is held as every such trigram. Only when the bit is set are the two possible
- * starts p − 1 and p verified: a table of the patterns' first three bytes, a table of the patterns' first two bytes, then a walk of the automaton from its root
- * for as long as the bytes read stay a prefix of some pattern (the depth grows by one per byte). A sample costs one
- * lookup in a 64 KiB table that stays in the CPU cache; build-log text hits at a few samples in a hundred.
+ * With every pattern at least 3 bytes long, an occurrence starting at `s` covers a sample position p ∈ {s, s + 1}
+ * when samples are taken every 2 bytes. The filter looks only at those positions: the 3 bytes at p (a trigram) are
+ * looked up in a table (hashed, one byte per entry, 64 KiB) that holds, for each pattern, its trigram at offset 0 and
+ * (patterns of 4 bytes or more) its trigram at offset 1; a 3-byte pattern's offset-1 case (its last two bytes followed
+ * by any byte) is held as every such trigram. Only where a sample hits are the possible starts looked at: their first
+ * four bytes in a second table of the patterns' first four bytes, and those that pass are verified by a walk of the
+ * automaton from its root for as long as the bytes read stay a prefix of some pattern (edges flagged TRIE_FLAG).
+ * The sampling and both tables run in WebAssembly (packages/redact/src/wasm-sampler.ts) over 256 KiB pieces copied
+ * into its memory; build-log text hits at a few samples in a hundred, and far fewer starts pass the second table.
  *
  * The result is exactly the automaton's: for each position e where some pattern ends, the state whose outputs are
  * every pattern ending at e (the node of the longest one), in increasing order of e. The straightforward walk
@@ -32,7 +33,7 @@ import {
 export const PREFILTER_MIN_PATTERN = 3;
 
 export class Prefilter {
-  /** The sampling loop, with the table (one byte per hashed trigram) in its memory. */
+  /** The sampling loop, with both tables in its memory. */
   readonly #sampler: Sampler = createSampler();
   readonly #a: Automaton;
   /** Occurrences found by {@link scan}: end positions and node states. */
@@ -51,7 +52,12 @@ export class Prefilter {
         for (let b = 0; b < 256; b++) this.#add(pair | (b << 16));
       }
       const prefix = (p[0] as number) | ((p[1] as number) << 8) | ((p[2] as number) << 16);
-      (this.#sampler.bytes as Uint8Array)[PREFIX_OFFSET + trigramHash(prefix)] = 1;
+      if (p.length >= 4) {
+        (this.#sampler.bytes as Uint8Array)[PREFIX_OFFSET + trigramHash(prefix | ((p[3] as number) << 24))] = 1;
+      } else {
+        for (let b = 0; b < 256; b++)
+          (this.#sampler.bytes as Uint8Array)[PREFIX_OFFSET + trigramHash(prefix | (b << 24))] = 1;
+      }
     }
   }
 
@@ -74,8 +80,9 @@ export class Prefilter {
       const b = Math.min(n, a + PIECE + 5);
       const count4 = b - a >= 5 ? ((b - a - 5) >> 2) + 1 : 0;
       if (count4 === 0) break;
-      if (a > 0) bytes.set(buf.subarray(a - 1, b), DATA_OFFSET - 1);
-      else bytes.set(buf.subarray(a, b), DATA_OFFSET);
+      const copyEnd = Math.min(n, b + 1);
+      if (a > 0) bytes.set(buf.subarray(a - 1, copyEnd), DATA_OFFSET - 1);
+      else bytes.set(buf.subarray(a, copyEnd), DATA_OFFSET);
       const hits = scan(DATA_OFFSET, DATA_OFFSET + 4 * count4, OUT_OFFSET);
       for (let k = 0; k < hits; k++) {
         const s = a + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);

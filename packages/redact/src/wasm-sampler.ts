@@ -4,7 +4,7 @@
  *
  * `scan(p, end, out)`: for each p, p + 4, … < end, the trigrams at p and p + 2 (bytes p … p + 4) are hashed with
  * {@link trigramHash} and looked up in the sample table; when either is set, each of the starts p − 1 … p + 2 whose
- * first three bytes hash to a set entry of the prefix table is written to out (32-bit memory offsets). Returns how
+ * first four bytes hash to a set entry of the prefix table (a 3-byte pattern sets its entries for every fourth byte) is written to out (32-bit memory offsets). Returns how
  * many were written. Stores are unconditional and the count grows by the table byte (0 or 1), so the loop has no
  * branch per start. Memory layout (fixed, one memory per sampler): the two tables, the output, the input.
  *
@@ -24,13 +24,16 @@ export function trigramHash(trigram: number): number {
 export const PIECE = 1 << 18;
 /** The sample table: trigrams of the patterns at offsets 0 and 1. */
 export const TABLE_OFFSET = 0;
-/** The prefix table: the first three bytes of the patterns. */
+/** The prefix table: the first four bytes of the patterns (3-byte patterns: with each possible fourth byte). */
 export const PREFIX_OFFSET = 1 << TABLE_BITS;
 /** The long-literal filter of {@link sample4}: a bit set of 2^20 bits. */
 export const FILTER_OFFSET = 2 << TABLE_BITS;
 export const FILTER_BITS = 20;
 export const OUT_OFFSET = FILTER_OFFSET + (1 << (FILTER_BITS - 3));
-/** Input starts here; the byte before it is the one before the piece (a start p − 1 reads it). */
+/**
+ * Input starts here; the byte before it is the one before the piece (a start p − 1 reads it), and one byte more than
+ * the samples read is copied after it (a start p + 2 reads up to p + 5).
+ */
 export const DATA_OFFSET = OUT_OFFSET + 4 * PIECE + 64;
 const PAGES = Math.ceil((DATA_OFFSET + PIECE + 64) / 65536);
 
@@ -104,7 +107,7 @@ function moduleBytes(): Uint8Array {
     ...op.shrU,
     ...op.load8(table),
   ];
-  // Start q + j: (i32.store offset=0 (out + hits·4) (q + j)), then hits += prefix[hash(i32.load(q + j) & 0xffffff)].
+  // Start q + j: (i32.store offset=0 (out + hits·4) (q + j)), then hits += prefix[hash(i32.load(q + j))].
   const start = (j: number) => [
     ...op.get(OUT),
     ...op.get(HITS),
@@ -117,8 +120,6 @@ function moduleBytes(): Uint8Array {
     ...op.store(0),
     ...op.get(Q),
     ...op.load(j),
-    ...op.const(0xffffff),
-    ...op.and,
     ...lookup(PREFIX_OFFSET),
     ...op.get(HITS),
     ...op.add,
@@ -136,19 +137,15 @@ function moduleBytes(): Uint8Array {
     ...op.get(P),
     ...op.load(0),
     ...op.set(W),
-    // (if (i32.or (table[hash(w & 0xffffff)]) (table[hash((w >>> 16) | (i32.load8_u offset=4 p) << 16)])) …)
+    // (if (i32.or (table[hash(w & 0xffffff)]) (table[hash((i32.load offset=2 p) & 0xffffff)])) …)
     ...op.get(W),
     ...op.const(0xffffff),
     ...op.and,
     ...lookup(TABLE_OFFSET),
-    ...op.get(W),
-    ...op.const(16),
-    ...op.shrU,
     ...op.get(P),
-    ...op.load8(4),
-    ...op.const(16),
-    ...op.shl,
-    ...op.or,
+    ...op.load(2),
+    ...op.const(0xffffff),
+    ...op.and,
     ...lookup(TABLE_OFFSET),
     ...op.or,
     ...op.if,
