@@ -163,8 +163,26 @@ const PRECEDENCE: Readonly<Record<string, number>> = {
   '>=': 4,
 };
 
+/**
+ * Parsed expressions by text. Workflows repeat the same expressions and conditions many times (`${{ github.sha }}`, a
+ * job's `if:` on every step), and an Expr is immutable data with offsets relative to its own text, so one parse
+ * serves every occurrence. Bounded: cleared when full. Syntax errors are not cached (they are thrown fresh).
+ */
+const PARSED = new Map<string, Expr>();
+const MAX_PARSED = 20_000;
+
 /** Parse one expression (the text between `${{` and `}}`, or an `if:` condition). */
 export function parseExpression(text: string): Expr {
+  let expr = PARSED.get(text);
+  if (expr === undefined) {
+    expr = parse(text);
+    if (PARSED.size >= MAX_PARSED) PARSED.clear();
+    PARSED.set(text, expr);
+  }
+  return expr;
+}
+
+function parse(text: string): Expr {
   if (text.length > MAX_EXPRESSION_LENGTH) {
     throw new ExpressionSyntaxError(`the expression is longer than ${MAX_EXPRESSION_LENGTH} characters`, 0);
   }

@@ -91,9 +91,15 @@ function describeNeeds(needs: JobNeeds['needs']): string {
   return `its steps need ${[...needs].map(([s, n]) => `${s}: ${n.level}`).join(', ')}`;
 }
 
+/** localeCompare's order (the default collator), without building a collator per comparison. */
+const COLLATOR = new Intl.Collator();
+
 function permissionsBlock(needs: JobNeeds['needs']): string[] {
   if (needs.size === 0) return ['permissions: {}'];
-  return ['permissions:', ...[...needs].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `  ${s}: ${n.level}`)];
+  return [
+    'permissions:',
+    ...[...needs].sort(([a], [b]) => COLLATOR.compare(a, b)).map(([s, n]) => `  ${s}: ${n.level}`),
+  ];
 }
 
 function checkAllAccess(ctx: RuleContext, perms: Permissions | undefined, where: string, within?: Span): void {

@@ -104,9 +104,25 @@ export function lookupEnv(
 
 const TOKEN_VALUE = /\$\{\{\s*(github\.token|secrets\.github_token)\s*\}\}/i;
 
+const carriesToken = (e: EnvVar): boolean => e.value !== undefined && TOKEN_VALUE.test(e.value.value);
+/** Whether a job's or a workflow's own env carries the token (the same for each of its steps). */
+const ENV_TOKEN = new WeakMap<object, boolean>();
+function envCarriesToken(owner: object, env: readonly EnvVar[]): boolean {
+  let carries = ENV_TOKEN.get(owner);
+  if (carries === undefined) {
+    carries = env.some(carriesToken);
+    ENV_TOKEN.set(owner, carries);
+  }
+  return carries;
+}
+
 /** Does an env variable visible to the step carry the GITHUB_TOKEN? */
 export function tokenInEnv(doc: Document, job: Job | undefined, step: Step): boolean {
-  return visibleEnv(doc, job, step).some((e) => e.value !== undefined && TOKEN_VALUE.test(e.value.value));
+  return (
+    step.env.some(carriesToken) ||
+    (job !== undefined && envCarriesToken(job, job.env)) ||
+    (doc.kind === 'workflow' && envCarriesToken(doc, doc.env))
+  );
 }
 
 const FACTS = new WeakMap<Step, StepFacts>();
