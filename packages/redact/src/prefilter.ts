@@ -78,7 +78,8 @@ export class Prefilter {
     let a = from;
     for (;;) {
       const b = Math.min(n, a + PIECE + 5);
-      const count4 = b - a >= 5 ? ((b - a - 5) >> 2) + 1 : 0;
+      // An even number of words (the WebAssembly loop takes two per iteration); the last one goes to the next piece.
+      const count4 = (b - a >= 5 ? ((b - a - 5) >> 2) + 1 : 0) & ~1;
       if (count4 === 0) break;
       const copyEnd = Math.min(n, b + 1);
       if (a > 0) bytes.set(buf.subarray(a - 1, copyEnd), DATA_OFFSET - 1);

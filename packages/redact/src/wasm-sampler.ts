@@ -2,7 +2,7 @@
  * The prefilter's sampling loop (packages/redact/src/prefilter.ts) as a few dozen bytes of WebAssembly: the loop that
  * every byte of a log goes through, where JavaScript pays bounds checks and typed-array conversions per load.
  *
- * `scan(p, end, out)`: for each p, p + 4, … < end, the trigrams at p and p + 2 (bytes p … p + 4) are hashed with
+ * `scan(p, end, out)`: for each p, p + 4, … < end (an even number of words), the trigrams at p and p + 2 (bytes p … p + 4) are hashed with
  * {@link trigramHash} and looked up in the sample table; when either is set, each of the starts p − 1 … p + 2 whose
  * first four bytes hash to a set entry of the prefix table (a 3-byte pattern sets its entries for every fourth byte) is written to out (32-bit memory offsets). Returns how
  * many were written. Stores are unconditional and the count grows by the table byte (0 or 1), so the loop has no
@@ -92,13 +92,12 @@ const op = {
 };
 
 function moduleBytes(): Uint8Array {
-  // Parameters p (0), end (1), out (2); locals hits (3), w (4), q (5).
+  // Parameters p (0), end (1), out (2); locals hits (3), q (4).
   const P = 0;
   const END = 1;
   const OUT = 2;
   const HITS = 3;
-  const W = 4;
-  const Q = 5;
+  const Q = 4;
   // (i32.load8_u offset=table (i32.shr_u (i32.mul <trigram on the stack> HASH) SHIFT))
   const lookup = (table: number) => [
     ...op.const(HASH | 0),
@@ -125,6 +124,32 @@ function moduleBytes(): Uint8Array {
     ...op.add,
     ...op.set(HITS),
   ];
+  // The word at p + k: (if (i32.or (table[hash(i32.load offset=k p & 0xffffff)]) (table[hash(i32.load offset=k+2
+  // p & 0xffffff)])) (then q = p + k − 1; the starts q … q + 3 whose first four bytes may begin a pattern go to out)).
+  const word = (k: number) => [
+    ...op.get(P),
+    ...op.load(k),
+    ...op.const(0xffffff),
+    ...op.and,
+    ...lookup(TABLE_OFFSET),
+    ...op.get(P),
+    ...op.load(k + 2),
+    ...op.const(0xffffff),
+    ...op.and,
+    ...lookup(TABLE_OFFSET),
+    ...op.or,
+    ...op.if,
+    ...op.get(P),
+    ...op.const(k - 1),
+    ...op.add,
+    ...op.set(Q),
+    ...start(0),
+    ...start(1),
+    ...start(2),
+    ...start(3),
+    ...op.end,
+  ];
+  // Two words per iteration (the caller passes an even number of words).
   const code = [
     ...op.block,
     ...op.loop,
@@ -133,35 +158,11 @@ function moduleBytes(): Uint8Array {
     ...op.get(END),
     ...op.geU,
     ...op.brIf(1),
-    // (local.set $w (i32.load (local.get $p)))
+    ...word(0),
+    ...word(4),
+    // (local.set $p (i32.add (local.get $p) (i32.const 8)))
     ...op.get(P),
-    ...op.load(0),
-    ...op.set(W),
-    // (if (i32.or (table[hash(w & 0xffffff)]) (table[hash((i32.load offset=2 p) & 0xffffff)])) …)
-    ...op.get(W),
-    ...op.const(0xffffff),
-    ...op.and,
-    ...lookup(TABLE_OFFSET),
-    ...op.get(P),
-    ...op.load(2),
-    ...op.const(0xffffff),
-    ...op.and,
-    ...lookup(TABLE_OFFSET),
-    ...op.or,
-    ...op.if,
-    // q = p − 1; the starts q … q + 3 whose first three bytes begin some pattern go to out.
-    ...op.get(P),
-    ...op.const(-1),
-    ...op.add,
-    ...op.set(Q),
-    ...start(0),
-    ...start(1),
-    ...start(2),
-    ...start(3),
-    ...op.end, // if
-    // (local.set $p (i32.add (local.get $p) (i32.const 4)))
-    ...op.get(P),
-    ...op.const(4),
+    ...op.const(8),
     ...op.add,
     ...op.set(P),
     ...op.br(0),
@@ -170,7 +171,7 @@ function moduleBytes(): Uint8Array {
     ...op.get(HITS),
     ...op.end, // function
   ];
-  const body = [...u32(1), ...u32(3), I32, ...code]; // one local declaration: 3 × i32
+  const body = [...u32(1), ...u32(2), I32, ...code]; // one local declaration: 2 × i32
 
   // sample4(p, end, stride, out): for p, p + stride, … < end, the 4 bytes at p hashed to FILTER_BITS bits; p goes to
   // out and the count grows by the filter's bit. Parameters p (0), end (1), stride (2), out (3); local hits (4), f (5).
