@@ -1,4 +1,5 @@
 import type { Finding } from './engine.ts';
+import { countNewlines } from './wasm-sampler.ts';
 
 /**
  * Byte offsets → 1-based line and column. Columns count UTF-16 code units (SARIF's default `columnKind`, and what
@@ -44,25 +45,25 @@ export async function locate(
   for await (const chunk of chunks) {
     const end = offset + chunk.length;
     let cursor = 0; // index in chunk up to which line/column are accounted for
-    while (t < targets.length && (targets[t] as number) <= end) {
-      const at = (targets[t] as number) - offset;
-      for (let nl = chunk.indexOf(0x0a, cursor); nl >= 0 && nl < at; nl = chunk.indexOf(0x0a, nl + 1)) {
-        line++;
+    // Line and column at `at`, from those at `cursor`: the line breaks in between are counted (WebAssembly), and the
+    // column restarts after the last of them.
+    const advance = (at: number) => {
+      const breaks = countNewlines(chunk, cursor, at);
+      if (breaks > 0) {
+        line += breaks;
         column = 1;
-        cursor = nl + 1;
+        cursor = chunk.lastIndexOf(0x0a, at - 1) + 1;
       }
       column += units(chunk, cursor, at);
       cursor = at;
+    };
+    while (t < targets.length && (targets[t] as number) <= end) {
+      advance((targets[t] as number) - offset);
       positions.set(targets[t] as number, { line, column });
       t++;
     }
     if (t >= targets.length) break;
-    for (let nl = chunk.indexOf(0x0a, cursor); nl >= 0; nl = chunk.indexOf(0x0a, nl + 1)) {
-      line++;
-      column = 1;
-      cursor = nl + 1;
-    }
-    column += units(chunk, cursor, chunk.length);
+    advance(chunk.length);
     offset = end;
   }
   return findings.map((f) => {
@@ -78,13 +79,14 @@ export function locateBuffer(data: Uint8Array, findings: readonly Finding[]): Lo
   const positions = new Map<number, { line: number; column: number }>();
   let line = 1;
   let lineStart = 0;
-  let nl = data.indexOf(0x0a);
+  let counted = 0;
   for (const target of targets) {
-    while (nl >= 0 && nl < target) {
-      line++;
-      lineStart = nl + 1;
-      nl = data.indexOf(0x0a, lineStart);
+    const breaks = countNewlines(data, counted, target);
+    if (breaks > 0) {
+      line += breaks;
+      lineStart = data.lastIndexOf(0x0a, target - 1) + 1;
     }
+    counted = target;
     let column = 1;
     for (let i = lineStart; i < target; i++) {
       const b = data[i] as number;

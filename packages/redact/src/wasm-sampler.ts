@@ -89,6 +89,8 @@ const op = {
   or: [0x72],
   shl: [0x74],
   shrU: [0x76],
+  xor: [0x73],
+  popcnt: [0x69],
 };
 
 function moduleBytes(): Uint8Array {
@@ -226,6 +228,49 @@ function moduleBytes(): Uint8Array {
     ...op.end,
   ];
   const body4 = [...u32(1), ...u32(2), I32, ...code4]; // one local declaration: 2 × i32
+
+  // newlines(p, end): how many bytes of [p, end) (a multiple of 4 bytes) are '\n', four at a time: for x = word ^
+  // 0x0a0a0a0a, a byte of x is zero exactly when the high bit of that byte of ((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x is
+  // clear (no carry crosses bytes). Parameters p (0), end (1); local count (2).
+  const COUNT = 2;
+  const codeNl = [
+    ...op.block,
+    ...op.loop,
+    ...op.get(P),
+    ...op.get(END),
+    ...op.geU,
+    ...op.brIf(1),
+    ...op.get(P),
+    ...op.load(0),
+    ...op.const(0x0a0a0a0a),
+    ...op.xor,
+    ...op.set(3),
+    ...op.get(3),
+    ...op.const(0x7f7f7f7f),
+    ...op.and,
+    ...op.const(0x7f7f7f7f),
+    ...op.add,
+    ...op.get(3),
+    ...op.or,
+    ...op.const(0x80808080 | 0),
+    ...op.and,
+    ...op.const(0x80808080 | 0),
+    ...op.xor,
+    ...op.popcnt,
+    ...op.get(COUNT),
+    ...op.add,
+    ...op.set(COUNT),
+    ...op.get(P),
+    ...op.const(4),
+    ...op.add,
+    ...op.set(P),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.get(COUNT),
+    ...op.end,
+  ];
+  const bodyNl = [...u32(1), ...u32(2), I32, ...codeNl]; // locals count (2), x (3)
   return Uint8Array.from([
     0x00,
     0x61,
@@ -235,9 +280,9 @@ function moduleBytes(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    // types: 0 = (i32 i32 i32) → i32, 1 = (i32 i32 i32 i32) → i32
+    // types: 0 = (i32 i32 i32) → i32, 1 = (i32 i32 i32 i32) → i32, 2 = (i32 i32) → i32
     ...section(1, [
-      ...u32(2),
+      ...u32(3),
       0x60,
       ...u32(3),
       I32,
@@ -253,22 +298,40 @@ function moduleBytes(): Uint8Array {
       I32,
       ...u32(1),
       I32,
+      0x60,
+      ...u32(2),
+      I32,
+      I32,
+      ...u32(1),
+      I32,
     ]),
-    ...section(3, [...u32(2), ...u32(0), ...u32(1)]), // function 0 (scan) has type 0, function 1 (sample4) type 1
+    // function 0 (scan) has type 0, function 1 (sample4) type 1, function 2 (newlines) type 2
+    ...section(3, [...u32(3), ...u32(0), ...u32(1), ...u32(2)]),
     ...section(5, [...u32(1), 0x00, ...u32(PAGES)]), // one memory, PAGES pages, no maximum
     ...section(7, [
-      ...u32(3),
+      ...u32(4),
       ...name('scan'),
       0x00,
       ...u32(0),
       ...name('sample4'),
       0x00,
       ...u32(1),
+      ...name('newlines'),
+      0x00,
+      ...u32(2),
       ...name('memory'),
       0x02,
       ...u32(0),
     ]),
-    ...section(10, [...u32(2), ...u32(body.length), ...body, ...u32(body4.length), ...body4]),
+    ...section(10, [
+      ...u32(3),
+      ...u32(body.length),
+      ...body,
+      ...u32(body4.length),
+      ...body4,
+      ...u32(bodyNl.length),
+      ...bodyNl,
+    ]),
   ]);
 }
 
@@ -286,6 +349,8 @@ export interface Sampler {
   readonly scan: (p: number, end: number, out: number) => number;
   /** The long-literal samples: see the comment in the module. */
   readonly sample4: (p: number, end: number, stride: number, out: number) => number;
+  /** '\n' bytes in memory [p, end), end − p a multiple of 4. */
+  readonly newlines: (p: number, end: number) => number;
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
 }
@@ -298,7 +363,25 @@ export function createSampler(): Sampler {
   return {
     scan: instance.exports.scan as (p: number, end: number, out: number) => number,
     sample4: instance.exports.sample4 as (p: number, end: number, stride: number, out: number) => number,
+    newlines: instance.exports.newlines as (p: number, end: number) => number,
     bytes: new Uint8Array(memory.buffer),
     words: new Int32Array(memory.buffer),
   };
+}
+
+let counter: Sampler | undefined;
+
+/** How many '\n' bytes `bytes[from, to)` holds (WebAssembly, four bytes at a time). */
+export function countNewlines(bytes: Uint8Array, from: number, to: number): number {
+  counter ??= createSampler();
+  let count = 0;
+  let at = from;
+  for (; to - at >= 4; ) {
+    const length = Math.min(PIECE, (to - at) & ~3);
+    counter.bytes.set(bytes.subarray(at, at + length), DATA_OFFSET);
+    count += counter.newlines(DATA_OFFSET, DATA_OFFSET + length);
+    at += length;
+  }
+  for (; at < to; at++) if (bytes[at] === 0x0a) count++;
+  return count;
 }

@@ -3,6 +3,8 @@ import {
   acceptsByWalk,
   buildAutomaton,
   LiteralIndex,
+  locate,
+  locateBuffer,
   Prefilter,
   type RedactionStream,
   Redactor,
@@ -180,6 +182,53 @@ describe('LiteralIndex.scan (the long-literal samples in WebAssembly)', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe('locate and locateBuffer (line breaks counted in WebAssembly)', () => {
+  it('give the line and UTF-16 column of every offset, whatever the chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: fc.constantFrom('a', '\n', 'é', '😀', 'x', ' '), maxLength: 3000 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(40)), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        async (text, spans, cuts) => {
+          const data = Buffer.from(text);
+          // Offsets at character boundaries, as findings always are.
+          const starts: number[] = [0];
+          for (let i = 1; i <= data.length; i++)
+            if (i === data.length || ((data[i] as number) & 0xc0) !== 0x80) starts.push(i);
+          const findings = spans.map(([a, len], i) => {
+            const start = starts[a % starts.length] as number;
+            const end = starts[Math.min(starts.length - 1, starts.indexOf(start) + len)] as number;
+            return { rule: `r${i}`, start, end };
+          });
+          const naive = (offset: number) => {
+            const before = data.subarray(0, offset).toString('utf8');
+            const lines = before.split('\n');
+            return { line: lines.length, column: (lines[lines.length - 1] as string).length + 1 };
+          };
+          const expected = findings.map((f) => ({
+            rule: f.rule,
+            line: naive(f.start).line,
+            column: naive(f.start).column,
+            endLine: naive(f.end).line,
+            endColumn: naive(f.end).column,
+          }));
+          expect(locateBuffer(data, findings)).toEqual(expected);
+          const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((x, y) => x - y);
+          const chunks: Buffer[] = [];
+          let from = 0;
+          for (const to of points) {
+            chunks.push(data.subarray(from, to));
+            from = to;
+          }
+          chunks.push(data.subarray(from));
+          expect(await locate(chunks, findings)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
