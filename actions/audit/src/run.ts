@@ -156,7 +156,7 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
           inventory: inputs.inventory,
         });
   io.log.info(
-    `audited ${files.length} file(s) in ${Date.now() - started} ms${result.documents.length === 0 && files.length > 0 ? ` in ${inputs.workers?.threads} worker threads` : ''}`,
+    `audited ${files.length} file(s) in ${Date.now() - started} ms${result.documents.length === 0 && files.length > 0 ? ` in ${inputs.workers?.threads} threads (this one and workers)` : ''}`,
   );
   if (result.files.size === 0) {
     throw new AuditError('no-files', `found no workflow or action metadata under ${paths.join(', ')}`);
