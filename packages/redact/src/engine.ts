@@ -464,8 +464,7 @@ export class RedactionStream {
         // Most keyword hits can be dropped at once from the bytes at hand (a URL without credentials).
         if (precheck !== undefined && kwStart >= this.#bufStart) {
           const at = kwStart - this.#bufStart;
-          if (precheck(this.#buf.subarray(at, Math.min(this.#buf.length, at + rule.spec.window)), kwLength) === 0)
-            continue;
+          if (precheck(this.#buf, at, Math.min(this.#buf.length, at + rule.spec.window), kwLength) === 0) continue;
         }
         this.#windows.push({ kwStart, kwLength, rule });
       }
@@ -526,7 +525,7 @@ export class RedactionStream {
       if (before !== undefined && w.rule.notAfter[before] === 1) return true;
     }
     const bytes = this.#slice(w.kwStart, windowEnd);
-    if (spec.precheck !== undefined && spec.precheck(bytes, w.kwLength) !== 1) return true;
+    if (spec.precheck !== undefined && spec.precheck(bytes, 0, bytes.length, w.kwLength) !== 1) return true;
     if (spec.context !== undefined && !this.#hasContext(w.kwStart, spec.context)) return true;
     const text = bytes.toString('latin1');
     const m = w.rule.regex.matcher(text);

@@ -31,11 +31,12 @@ export interface RuleSpec {
   /** The preceding `bytes` of the same line must contain this (e.g. `sv=` before a SAS `sig=`). */
   readonly context?: { readonly contains: readonly string[]; readonly bytes: number };
   /**
-   * Cheap byte-level test of the bytes from the keyword on, run before the regular expression: 1 (go on), 0 (cannot
-   * match: skip), −1 (undecided: the bytes given end too early). Also run as soon as the keyword is found, so that
-   * most keyword hits (every `://`) are dropped at once instead of holding output until the end of the line.
+   * Cheap byte-level test of the bytes from the keyword on, `bytes[start, end)` (the keyword starts at `start`), run
+   * before the regular expression: 1 (go on), 0 (cannot match: skip), −1 (undecided: the bytes given end too early).
+   * Also run as soon as the keyword is found, so that most keyword hits (every `://`) are dropped at once instead of
+   * holding output until the end of the line. Given as a range so that no view is allocated per keyword hit.
    */
-  readonly precheck?: (window: Uint8Array, keywordLength: number) => 1 | 0 | -1;
+  readonly precheck?: (bytes: Uint8Array, start: number, end: number, keywordLength: number) => 1 | 0 | -1;
   /** Minimum Shannon entropy (bits per character) of the secret. */
   readonly minEntropy?: number;
   /** Extra validation of the secret span. */
@@ -79,18 +80,24 @@ function isPrintableAscii(text: string): boolean {
   return /^[\x20-\x7e]*$/.test(text);
 }
 
-/** Up to `limit` bytes after the keyword: is one of `targets` found (1) before one of `stops` (0), or neither yet (−1)? */
-function seeker(targets: string, stops: string): (window: Uint8Array, from: number, limit: number) => 1 | 0 | -1 {
+/**
+ * Up to `limit` bytes from `from` (before `end`): is one of `targets` found (1) before one of `stops` (0), or neither
+ * yet (−1)?
+ */
+function seeker(
+  targets: string,
+  stops: string,
+): (bytes: Uint8Array, from: number, end: number, limit: number) => 1 | 0 | -1 {
   const kind = new Uint8Array(256);
   for (const ch of stops) kind[ch.charCodeAt(0)] = 2;
   for (const ch of targets) kind[ch.charCodeAt(0)] = 1;
-  return (window, from, limit) => {
-    const end = Math.min(window.length, from + limit);
-    for (let i = from; i < end; i++) {
-      const k = kind[window[i] as number] as number;
+  return (bytes, from, end, limit) => {
+    const stop = Math.min(end, from + limit);
+    for (let i = from; i < stop; i++) {
+      const k = kind[bytes[i] as number] as number;
       if (k !== 0) return k === 1 ? 1 : 0;
     }
-    return end === from + limit ? 0 : -1;
+    return stop === from + limit ? 0 : -1;
   };
 }
 const assignmentOnLine = seeker(':=', '\n');
@@ -122,7 +129,7 @@ export const RULES: readonly RuleSpec[] = [
     pattern:
       '(?i:secret_?access_?key|aws_?secret_?key)[A-Za-z_]{0,12}["\']?[ \\t]{0,8}(?::=|=>|[:=])[ \\t]{0,8}["\']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)',
     window: 128,
-    precheck: (w, k) => assignmentOnLine(w, k, 40),
+    precheck: (b, start, end, k) => assignmentOnLine(b, start + k, end, 40),
     minEntropy: 3.5,
     continuation: B64,
   },
@@ -440,7 +447,7 @@ export const RULES: readonly RuleSpec[] = [
     keywords: ['://'],
     pattern: '://[^\\s/:@"\'<>]{1,128}:([^\\s/@"\'<>]{3,256})@[A-Za-z0-9\\[]',
     window: 400,
-    precheck: (w, k) => atBeforePath(w, k, 390),
+    precheck: (b, start, end, k) => atBeforePath(b, start + k, end, 390),
     // Default and example passwords (`postgres:postgres@`, `abc:xyz@`) are not worth masking; generated ones are.
     validate: (secret) =>
       secret.length >= 6 &&
@@ -497,7 +504,7 @@ export const RULES: readonly RuleSpec[] = [
     pattern:
       '(?i:password|passwd|secret|token|api_?key|api-key|access_?key|private_?key|credentials?)(?:[_-]?(?i:key|value|token|str|string|hash))?s?\\\\?["\']?[ \\t]{0,8}(?::=|=>|=|:)[ \\t]{0,8}(?:"([^"\\\\\\s]{8,256})"|\'([^\'\\\\\\s]{8,256})\'|\\\\"([^"\\\\\\s]{8,256})\\\\"|([^\\s"\'`,;<>()\\[\\]{}\\\\]{8,256}))',
     window: 320,
-    precheck: (w, k) => assignmentNear(w, k, 48),
+    precheck: (b, start, end, k) => assignmentNear(b, start + k, end, 48),
     minEntropy: 3,
     validate: plausibleGenericSecret,
     continuation: `${ALNUM}!#$%&*+-./:=?@^_|~`,
