@@ -42,8 +42,17 @@ export class LiteralIndex {
   readonly #filter = new Int32Array(2 ** (FILTER_BITS - 5));
   /** The sampling loop (WebAssembly), with a copy of the filter in its memory. */
   readonly #sampler: Sampler = createSampler();
-  /** 4-gram → [pattern, offset, pattern, offset, …]. */
-  readonly #table = new Map<number, number[]>();
+  /**
+   * 4-gram → (pattern, offset) entries, as a chained hash table in typed arrays: the first entry of each bucket, and
+   * per entry its 4-gram, pattern, offset and the next entry of the same bucket (entries of one 4-gram in the order
+   * they were added: by pattern, then offset).
+   */
+  readonly #heads: Int32Array;
+  readonly #shift: number;
+  readonly #grams: Int32Array;
+  readonly #entryPattern: Int32Array;
+  readonly #entryOffset: Int32Array;
+  readonly #next: Int32Array;
   /** Patterns in byte order, for prefix queries. */
   readonly #sorted: Buffer[];
   /** First byte, first two bytes (16-bit) and first three bytes (24-bit) of some pattern. */
@@ -56,21 +65,61 @@ export class LiteralIndex {
     const min = Math.min(...patterns.map((p) => p.length));
     this.maxLength = Math.max(0, ...patterns.map((p) => p.length));
     this.stride = Math.max(1, min - 3);
-    patterns.forEach((p, index) => {
-      for (let offset = 0; offset < this.stride && offset + 4 <= p.length; offset++) {
-        const gram = gramAt(p, offset);
+    const stride = this.stride;
+    const filter = this.#filter;
+    const first = this.#first;
+    const first2 = this.#first2;
+    const first3 = this.#first3;
+    let entries = 0;
+    for (const p of patterns) entries += Math.max(0, Math.min(stride, p.length - 3));
+    let bits = 4;
+    while (1 << bits < entries * 2) bits++;
+    this.#shift = 32 - bits;
+    const heads = new Int32Array(1 << bits).fill(-1);
+    const tails = new Int32Array(1 << bits);
+    const grams = new Int32Array(entries);
+    const entryPattern = new Int32Array(entries);
+    const entryOffset = new Int32Array(entries);
+    const next = new Int32Array(entries).fill(-1);
+    let e = 0;
+    for (let index = 0; index < patterns.length; index++) {
+      const p = patterns[index] as Buffer;
+      // The 4-gram at each offset, read one new byte at a time (a signed 32-bit word: hashes and filter bits only
+      // multiply it, and the table compares it as a signed word).
+      let gram = p.length >= 4 ? ((p[0] as number) << 8) | ((p[1] as number) << 16) | ((p[2] as number) << 24) : 0;
+      for (let offset = 0; offset < stride && offset + 4 <= p.length; offset++) {
+        gram = (gram >>> 8) | ((p[offset + 3] as number) << 24);
         const f = filterIndex(gram);
-        (this.#filter as Int32Array)[f >>> 5] = (this.#filter[f >>> 5] as number) | (1 << (f & 31));
-        const list = this.#table.get(gram);
-        if (list === undefined) this.#table.set(gram, [index, offset]);
-        else list.push(index, offset);
+        filter[f >>> 5] = (filter[f >>> 5] as number) | (1 << (f & 31));
+        const h = Math.imul(gram, 0x85ebca6b) >>> this.#shift;
+        grams[e] = gram;
+        entryPattern[e] = index;
+        entryOffset[e] = offset;
+        if ((heads[h] as number) < 0) heads[h] = e;
+        else next[tails[h] as number] = e;
+        tails[h] = e;
+        e++;
       }
-      this.#first[p[0] as number] = 1;
-      this.#first2[((p[0] as number) << 8) | (p[1] as number)] = 1;
+      first[p[0] as number] = 1;
+      first2[((p[0] as number) << 8) | (p[1] as number)] = 1;
       const t = ((p[0] as number) << 16) | ((p[1] as number) << 8) | (p[2] as number);
-      (this.#first3 as Uint8Array)[t >>> 3] = (this.#first3[t >>> 3] as number) | (1 << (t & 7));
-    });
-    this.#sorted = [...patterns].sort(Buffer.compare);
+      first3[t >>> 3] = (first3[t >>> 3] as number) | (1 << (t & 7));
+    }
+    this.#heads = heads;
+    this.#grams = grams;
+    this.#entryPattern = entryPattern;
+    this.#entryOffset = entryOffset;
+    this.#next = next;
+    // Byte order: as Latin-1 strings (one UTF-16 unit per byte) the default sort compares the same way as
+    // Buffer.compare, without a call back into JavaScript per comparison.
+    const byKey = new Map<string, Buffer[]>();
+    for (const p of patterns) {
+      const key = p.toString('latin1');
+      const same = byKey.get(key);
+      if (same === undefined) byKey.set(key, [p]);
+      else same.push(p);
+    }
+    this.#sorted = [...byKey.keys()].sort().flatMap((key) => byKey.get(key) as Buffer[]);
     // The same bits, little-endian bytes: bit f is bit (f & 7) of byte f >>> 3.
     const filterBytes = new Uint8Array(this.#filter.buffer);
     if (new Uint8Array(Int32Array.of(1).buffer)[0] !== 1) throw new Error('literals: a big-endian machine');
@@ -89,9 +138,14 @@ export class LiteralIndex {
     const gram = gramAt(buf, i);
     const f = filterIndex(gram);
     if (((this.#filter[f >>> 5] as number) & (1 << (f & 31))) === 0) return;
-    const list = this.#table.get(gram);
-    if (list === undefined) return;
-    for (let j = 0; j < list.length; j += 2) found(list[j] as number, i - (list[j + 1] as number));
+    const g = gram | 0;
+    for (
+      let e = this.#heads[Math.imul(gram, 0x85ebca6b) >>> this.#shift] as number;
+      e >= 0;
+      e = this.#next[e] as number
+    ) {
+      if (this.#grams[e] === g) found(this.#entryPattern[e] as number, i - (this.#entryOffset[e] as number));
+    }
   }
 
   /**
@@ -101,6 +155,12 @@ export class LiteralIndex {
   scan(buf: Uint8Array, from: number, end: number, hits: number[]): number {
     const stride = this.stride;
     const { sample4, bytes, words } = this.#sampler;
+    const heads = this.#heads;
+    const shift = this.#shift;
+    const grams = this.#grams;
+    const entryPattern = this.#entryPattern;
+    const entryOffset = this.#entryOffset;
+    const next = this.#next;
     // Pieces copied into the sampler's memory; the samples whose 4-gram is in the filter come back, then the table.
     let n = 0;
     for (let a = from; a + 4 <= end; ) {
@@ -110,11 +170,13 @@ export class LiteralIndex {
       const m = sample4(DATA_OFFSET, DATA_OFFSET + count * stride, stride, OUT_OFFSET);
       for (let k = 0; k < m; k++) {
         const i = a + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);
-        const list = this.#table.get(gramAt(buf, i));
-        if (list === undefined) continue;
-        for (let j = 0; j < list.length; j += 2) {
-          hits[n++] = list[j] as number;
-          hits[n++] = i - (list[j + 1] as number);
+        const gram = gramAt(buf, i);
+        const g = gram | 0;
+        for (let e = heads[Math.imul(gram, 0x85ebca6b) >>> shift] as number; e >= 0; e = next[e] as number) {
+          if (grams[e] === g) {
+            hits[n++] = entryPattern[e] as number;
+            hits[n++] = i - (entryOffset[e] as number);
+          }
         }
       }
       a += count * stride;

@@ -70,15 +70,17 @@ function base64Variants(value: string, add: (text: string, encoding: string) => 
   for (const shift of [0, 1, 2] as const) {
     const shifted = shift === 0 || bytes.length <= shift ? bytes : bytes.subarray(shift);
     if (shift > 0 && bytes.length <= shift) continue; // same as shift 0 (the runner's fallback)
-    const padded = Buffer.from(shifted).toString('base64');
+    const padded = shifted.toString('base64');
     const name = `base64-shift${shift}`;
+    // base64Core(shifted): the first floor(4n/3) characters, never into the padding.
+    const coreLength = Math.floor((shifted.length * 4) / 3);
     add(padded, name);
     add(padded.replace(/=+$/, ''), `${name}-unpadded`);
-    add(base64Core(shifted, 'base64'), `${name}-core`);
+    add(padded.slice(0, coreLength), `${name}-core`);
     const url = padded.replace(/\+/g, '-').replace(/\//g, '_');
     add(url, `${name}-url`);
     add(url.replace(/=+$/, ''), `${name}-url-unpadded`);
-    add(base64Core(shifted, 'base64url'), `${name}-url-core`);
+    add(url.slice(0, coreLength), `${name}-url-core`);
   }
   const padded = bytes.toString('base64');
   if (padded.length > 76) {
@@ -101,36 +103,92 @@ const keepSet =
   (ch) =>
     ALNUM.test(ch) || extra.includes(ch);
 
-const URL_PROFILES: ReadonlyArray<{ name: string; keep: Keep; spacePlus: boolean }> = [
-  { name: 'rfc3986', keep: keepSet('-._~'), spacePlus: false }, // .NET Uri.EscapeDataString (the runner), RFC 3986
-  { name: 'component', keep: keepSet("-_.!~*'()"), spacePlus: false }, // encodeURIComponent
-  { name: 'uri', keep: keepSet("-_.!~*'();/?:@&=+$,#"), spacePlus: false }, // encodeURI
-  { name: 'form', keep: keepSet('*-._'), spacePlus: true }, // application/x-www-form-urlencoded (WHATWG)
-  { name: 'query', keep: keepSet('-_.~'), spacePlus: true }, // Go url.QueryEscape, Python quote_plus
-  { name: 'python', keep: keepSet('_.-~/'), spacePlus: false }, // Python urllib.parse.quote
+/** `%XX` and `%xx` for every byte. */
+const PERCENT_UPPER: readonly string[] = Array.from(
+  { length: 256 },
+  (_, b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`,
+);
+const PERCENT_LOWER: readonly string[] = Array.from({ length: 256 }, (_, b) => `%${b.toString(16).padStart(2, '0')}`);
+
+/** A profile's `keep` as a table over the ASCII bytes (the only ones it is asked about). */
+function keepTable(keep: Keep): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let b = 0; b < 128; b++) table[b] = keep(String.fromCharCode(b)) ? 1 : 0;
+  return table;
+}
+
+interface UrlProfile {
+  readonly name: string;
+  readonly keep: Keep;
+  readonly spacePlus: boolean;
+  readonly table: Uint8Array;
+  /** Matches a value made only of characters kept as they are (its encoding is itself). */
+  readonly same: RegExp;
+}
+
+const urlProfile = (name: string, extra: string, spacePlus: boolean): UrlProfile => {
+  const keep = keepSet(extra);
+  const same = new RegExp(`^[A-Za-z0-9${extra.replace(/[\]\\^-]/g, '\\$&')}]*$`);
+  return { name, keep, spacePlus, table: keepTable(keep), same };
+};
+
+const URL_PROFILES: readonly UrlProfile[] = [
+  urlProfile('rfc3986', '-._~', false), // .NET Uri.EscapeDataString (the runner), RFC 3986
+  urlProfile('component', "-_.!~*'()", false), // encodeURIComponent
+  urlProfile('uri', "-_.!~*'();/?:@&=+$,#", false), // encodeURI
+  urlProfile('form', '*-._', true), // application/x-www-form-urlencoded (WHATWG)
+  urlProfile('query', '-_.~', true), // Go url.QueryEscape, Python quote_plus
+  urlProfile('python', '_.-~/', false), // Python urllib.parse.quote
 ];
 
+/**
+ * Percent-encoding of a value's UTF-8 bytes: an ASCII byte `keep` accepts as itself, a space as `+` when `spacePlus`,
+ * every other byte as `%xx` (upper- or lower-case hex).
+ */
 export function percentEncode(value: string, keep: Keep, spacePlus: boolean, upper: boolean): string {
-  let out = '';
-  for (const b of utf8(value)) {
-    const ch = String.fromCharCode(b);
-    if (b < 0x80 && keep(ch)) out += ch;
+  return percentEncodeBytes(value, utf8(value), keepTable(keep), spacePlus, upper);
+}
+
+/** {@link percentEncode} of `value` (whose UTF-8 bytes are `bytes`) with the keep table of a profile. */
+function percentEncodeBytes(
+  value: string,
+  bytes: Uint8Array,
+  keep: Uint8Array,
+  spacePlus: boolean,
+  upper: boolean,
+): string {
+  const n = bytes.length;
+  // Most secrets need no escaping at all: then the encoding is the (ASCII) value itself.
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i] as number;
+    if (b >= 0x80 || keep[b] === 0) break;
+    i++;
+  }
+  if (i === n) return value;
+  const hex = upper ? PERCENT_UPPER : PERCENT_LOWER;
+  let out = value.slice(0, i); // bytes[0, i) are ASCII: the value's first i characters
+  for (; i < n; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x80 && keep[b] === 1) out += String.fromCharCode(b);
     else if (b === 0x20 && spacePlus) out += '+';
-    else {
-      const hex = b.toString(16).padStart(2, '0');
-      out += `%${upper ? hex.toUpperCase() : hex}`;
-    }
+    else out += hex[b] as string;
   }
   return out;
 }
 
 /** `Uri.EscapeDataString` (the runner's UriDataEscape): RFC 3986 unreserved characters kept, upper-case hex. */
 export function escapeDataString(value: string): string {
-  return percentEncode(value, keepSet('-._~'), false, true);
+  const rfc3986 = URL_PROFILES[0] as UrlProfile;
+  return percentEncodeBytes(value, utf8(value), rfc3986.table, false, true);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON
+
+/** A character {@link newtonsoftEscape} changes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the C0 controls are what it looks for
+const NEWTONSOFT_ESCAPED = /["\\\x00-\x1f\u0085\u2028\u2029]/;
 
 const hex4 = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
 
@@ -139,6 +197,7 @@ const hex4 = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
  * C0 controls escaped (`\b \t \n \f \r`, others `\u00xx` in lower-case hex), plus U+0085, U+2028 and U+2029.
  */
 export function newtonsoftEscape(value: string): string {
+  if (!NEWTONSOFT_ESCAPED.test(value)) return value;
   let out = '';
   for (const ch of value) {
     const code = ch.codePointAt(0) as number;
@@ -178,8 +237,13 @@ export function newtonsoftEscape(value: string): string {
 
 const jsonStringify = (value: string) => JSON.stringify(value).slice(1, -1);
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: everything outside ASCII, controls included
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Python `json.dumps` (ensure_ascii): non-ASCII as `\uxxxx` UTF-16 units. */
 function pythonJson(value: string): string {
+  // ASCII is escaped character by character the same way as a whole string.
+  if (!NON_ASCII.test(value)) return jsonStringify(value);
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i] as string;
@@ -323,8 +387,13 @@ export function encodingsOf(value: string): SecretVariant[] {
   add(bytes.toString('hex'), 'hex-lower');
   add(bytes.toString('hex').toUpperCase(), 'hex-upper');
   for (const p of URL_PROFILES) {
-    add(percentEncode(value, p.keep, p.spacePlus, true), `url-${p.name}-upper`);
-    add(percentEncode(value, p.keep, p.spacePlus, false), `url-${p.name}-lower`);
+    if (p.same.test(value)) {
+      add(value, `url-${p.name}-upper`);
+      add(value, `url-${p.name}-lower`);
+      continue;
+    }
+    add(percentEncodeBytes(value, bytes, p.table, p.spacePlus, true), `url-${p.name}-upper`);
+    add(percentEncodeBytes(value, bytes, p.table, p.spacePlus, false), `url-${p.name}-lower`);
   }
   const once: Array<[string, string]> = [
     ['json-newtonsoft', newtonsoftEscape(value)],
