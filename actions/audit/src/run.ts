@@ -4,7 +4,7 @@ import {
   type AuditConfig,
   AuditError,
   type AuditResult,
-  auditTexts,
+  auditTextsLean,
   auditTextsParallel,
   countBySeverity,
   DEFAULT_CONFIG,
@@ -146,7 +146,7 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
   const started = Date.now();
   let result: AuditResult =
     inputs.workers === undefined
-      ? auditTexts(files, { config, now, context })
+      ? auditTextsLean(files, { config, now, context, inventory: inputs.inventory })
       : await auditTextsParallel(files, {
           config,
           now,
@@ -156,7 +156,7 @@ export async function run(inputs: Inputs, io: StepIO): Promise<StepResult> {
           inventory: inputs.inventory,
         });
   io.log.info(
-    `audited ${files.length} file(s) in ${Date.now() - started} ms${result.documents.length === 0 && files.length > 0 ? ` in ${inputs.workers?.threads} threads (this one and workers)` : ''}`,
+    `audited ${files.length} file(s) in ${Date.now() - started} ms${result.threads !== undefined && files.length > 0 ? ` in ${inputs.workers?.threads} threads (this one and workers)` : ''}`,
   );
   if (result.files.size === 0) {
     throw new AuditError('no-files', `found no workflow or action metadata under ${paths.join(', ')}`);

@@ -46,6 +46,8 @@ export interface AuditResult {
   readonly kinds: ReadonlyMap<string, FileKind>;
   /** The identity inventory's jobs, when worker threads computed them (documents stay in the workers). */
   readonly inventoryJobs?: readonly JobIdentities[];
+  /** The threads (this one and workers) the audit ran in, when worker threads took part. */
+  readonly threads?: number;
   readonly highest: Severity | undefined;
 }
 
@@ -94,16 +96,52 @@ function disabledRules(config: AuditConfig): Set<string> {
   return new Set([...config.rules].filter(([, s]) => !s.enabled).map(([id]) => id));
 }
 
-/** Parse and run the rules over some files: the part of an audit that can run in parallel. */
+/**
+ * Can a rule of these files look up another document of the audit? Only a job calling a reusable workflow of the
+ * repository does (`uses: ./.github/workflows/x.yml`), and that reference holds "workflows" in the text (a YAML
+ * alias points at text of the same file; only a double-quoted escape could spell it otherwise, hence the backslash).
+ */
+function mayLookUpSiblings(inputs: readonly AuditInput[]): boolean {
+  return inputs.some((i) => i.text.includes('\\') || /workflows/i.test(i.text));
+}
+
+/**
+ * Parse and run the rules over some files: the part of an audit that can run in parallel. With `each`, every
+ * document is handed to it right after its rules ran and not kept (the result's documents are empty): when no file
+ * can look up another, each file is parsed when its turn comes and is garbage once `each` returns, so a large audit
+ * holds one parsed file at a time instead of all of them.
+ */
 export function auditRaw(
   inputs: readonly AuditInput[],
   config: AuditConfig = DEFAULT_CONFIG,
   /** Other files of the audit, parsed only if a rule looks them up (a worker's view of the whole audit). */
   context: readonly AuditInput[] = [],
+  each?: (doc: Document) => void,
 ): RawAudit {
   const raw: Finding[] = [];
-  const documents = inputs.map(parseDocumentFile);
   const disabled = disabledRules(config);
+  const check = (doc: Document) => {
+    for (const rule of RULES) if (!disabled.has(rule.id)) runRule(rule, doc, doc.file, raw);
+  };
+  const overridden = () =>
+    dedupe(
+      raw.map((f) => {
+        const severity = config.rules.get(f.rule)?.severity;
+        return severity === undefined ? f : { ...f, severity };
+      }),
+    );
+  if (each !== undefined && !mayLookUpSiblings(inputs)) {
+    // No rule can ask for another document: the resolver is never called, so no document needs to outlive its turn.
+    const none: Siblings = () => undefined;
+    for (const input of inputs) {
+      const doc = parseDocumentFile(input);
+      setSiblings(doc, none);
+      check(doc);
+      each(doc);
+    }
+    return { findings: overridden(), documents: [] };
+  }
+  const documents = inputs.map(parseDocumentFile);
   const byPath = new Map<string, Document>(documents.map((d) => [d.file.path.toLowerCase(), d]));
   const pending = new Map(context.map((i) => [i.path.toLowerCase(), i]));
   const siblings: Siblings = (path) => {
@@ -119,13 +157,10 @@ export function auditRaw(
   };
   for (const doc of documents) {
     setSiblings(doc, siblings);
-    for (const rule of RULES) if (!disabled.has(rule.id)) runRule(rule, doc, doc.file, raw);
+    check(doc);
+    each?.(doc);
   }
-  const overridden = raw.map((f) => {
-    const severity = config.rules.get(f.rule)?.severity;
-    return severity === undefined ? f : { ...f, severity };
-  });
-  return { findings: dedupe(overridden), documents };
+  return { findings: overridden(), documents: each === undefined ? documents : [] };
 }
 
 /** Apply the configuration's ignores and the inline ones to raw findings, and sort. */
@@ -134,7 +169,7 @@ export function finishAudit(
   files: ReadonlyMap<string, SourceFile>,
   documents: readonly Document[],
   options: AuditOptions = {},
-  extra: Partial<Pick<AuditResult, 'kinds' | 'inventoryJobs'>> = {},
+  extra: Partial<Pick<AuditResult, 'kinds' | 'inventoryJobs' | 'threads'>> = {},
 ): AuditResult {
   const config = options.config ?? DEFAULT_CONFIG;
   const now = options.now ?? new Date();
@@ -148,6 +183,7 @@ export function finishAudit(
     files,
     kinds: extra.kinds ?? new Map(documents.map((d) => [d.file.path, d.kind])),
     ...(extra.inventoryJobs === undefined ? {} : { inventoryJobs: extra.inventoryJobs }),
+    ...(extra.threads === undefined ? {} : { threads: extra.threads }),
     highest: highest(findings.map((f) => f.severity)),
   };
 }

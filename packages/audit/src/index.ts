@@ -49,6 +49,7 @@ export type { Document, Job, Step, Workflow } from './model/types.ts';
 export {
   AUDIT_WORKER,
   auditChunk,
+  auditTextsLean,
   auditTextsParallel,
   type ParallelOptions,
   serveAuditWorker,

@@ -1,10 +1,9 @@
-import type { AuditConfig } from './config.ts';
+import { type AuditConfig, DEFAULT_CONFIG } from './config.ts';
 import {
   type AuditInput,
   type AuditOptions,
   type AuditResult,
   auditRaw,
-  auditTexts,
   type FileKind,
   finishAudit,
 } from './engine.ts';
@@ -35,12 +34,40 @@ export interface ChunkResponse {
 }
 
 export function auditChunk(request: ChunkRequest): ChunkResponse {
-  const raw = auditRaw(request.inputs, request.config, request.context ?? []);
-  return {
-    findings: raw.findings,
-    kinds: raw.documents.map((d) => [d.file.path, d.kind] as const),
-    inventory: request.inventory ? raw.documents.flatMap(inventoryJobs) : [],
-  };
+  // Each document gives its kind (and inventory) as soon as its rules ran and is then dropped: the chunk keeps
+  // findings, not parsed files.
+  const kinds: (readonly [string, FileKind])[] = [];
+  const inventory: JobIdentities[] = [];
+  const raw = auditRaw(request.inputs, request.config, request.context ?? [], (doc) => {
+    kinds.push([doc.file.path, doc.kind]);
+    if (request.inventory) inventory.push(...inventoryJobs(doc));
+  });
+  return { findings: raw.findings, kinds, inventory };
+}
+
+/**
+ * The audit of auditTexts in this thread, keeping what the reports need (findings, the texts, kinds, the inventory's
+ * jobs when asked for) but not the parsed documents, as a worker does: the result's documents are empty.
+ */
+export function auditTextsLean(
+  inputs: readonly AuditInput[],
+  options: AuditOptions & { readonly inventory?: boolean } = {},
+): AuditResult {
+  const raw = auditChunk({
+    inputs,
+    context: options.context ?? [],
+    config: options.config ?? DEFAULT_CONFIG,
+    inventory: options.inventory === true,
+  });
+  return finishAudit(raw.findings, lazyFiles(inputs), [], options, {
+    kinds: new Map(raw.kinds),
+    inventoryJobs: raw.inventory,
+  });
+}
+
+/** The files of an audit whose documents were dropped: lines and text now, parsed again only if something asks. */
+function lazyFiles(inputs: readonly AuditInput[]): Map<string, SourceFile> {
+  return new Map<string, SourceFile>(inputs.map((i) => [i.path, lazySource(i.path, i.text)]));
 }
 
 /** The slice of a worker_threads Worker this needs. */
@@ -119,7 +146,7 @@ export async function auditTextsParallel(
 ): Promise<AuditResult> {
   const bytes = inputs.reduce((n, i) => n + i.text.length, 0);
   const threads = Math.max(1, Math.min(options.threads, inputs.length));
-  if (threads < 2 || bytes < (options.minBytes ?? 512 * 1024)) return auditTexts(inputs, options);
+  if (threads < 2 || bytes < (options.minBytes ?? 512 * 1024)) return auditTextsLean(inputs, options);
   const config =
     options.config ??
     ({ path: undefined, failOn: undefined, exclude: [], rules: new Map(), ignores: [] } satisfies AuditConfig);
@@ -145,15 +172,15 @@ export async function auditTextsParallel(
   // cloned as a worker's answer is, so that both kinds of chunk give the same objects
   const mine = structuredClone(auditChunk(own as ChunkRequest));
   const responses = [mine, ...(await Promise.all(pending))];
-  const files = new Map<string, SourceFile>(inputs.map((i) => [i.path, lazySource(i.path, i.text)]));
   return finishAudit(
     responses.flatMap((r) => r.findings),
-    files,
+    lazyFiles(inputs),
     [],
     options,
     {
       kinds: new Map(responses.flatMap((r) => r.kinds)),
       inventoryJobs: responses.flatMap((r) => r.inventory),
+      threads,
     },
   );
 }

@@ -107,10 +107,7 @@ function compareScopes(a: string, b: string): number {
 
 function permissionsBlock(needs: JobNeeds['needs']): string[] {
   if (needs.size === 0) return ['permissions: {}'];
-  return [
-    'permissions:',
-    ...[...needs].sort(([a], [b]) => compareScopes(a, b)).map(([s, n]) => `  ${s}: ${n.level}`),
-  ];
+  return ['permissions:', ...[...needs].sort(([a], [b]) => compareScopes(a, b)).map(([s, n]) => `  ${s}: ${n.level}`)];
 }
 
 function checkAllAccess(ctx: RuleContext, perms: Permissions | undefined, where: string, within?: Span): void {
