@@ -241,10 +241,15 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifiedBund
   }
 
   // Cryptography: certificate chain and validity at the signing time, SCTs, logs, timestamps, signature.
+  // A certificate is valid for minutes, so a keyless bundle needs a verified time (an SET's integrated time or an
+  // RFC 3161 timestamp) to place the signature inside that window. A managed key given with --key has no validity
+  // window, so it needs none: a Rekor v2 entry (checkpoint and inclusion proof, no integrated time) without a
+  // timestamp still proves the signature was logged. Every timestamp a bundle does carry is verified either way, and
+  // the transparency-log entry is still required whenever the trusted root names a log.
   const verifier = new Verifier(trust.material, {
     tlogThreshold: trust.counts.tlogs > 0 ? 1 : 0,
     ctlogThreshold: trust.counts.ctlogs > 0 && !request.keyMode ? 1 : 0,
-    timestampThreshold: 1,
+    timestampThreshold: request.keyMode ? 0 : 1,
   });
   let signerKey: Awaited<ReturnType<Verifier['verify']>>;
   try {
