@@ -145,14 +145,25 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
     }
   }
 
+  // Per state: has an output (own or inherited), ends a pattern itself.
+  const output = new Uint8Array(states);
+  const ownOutput = new Uint8Array(states);
+  for (let s = 0; s < states; s++) {
+    output[s] = (literalLength[s] as number) > 0 || (keywords[s]?.length ?? 0) > 0 ? 1 : 0;
+    ownOutput[s] = (ownLiteral[s] as number) > 0 ? 1 : 0;
+  }
+  for (const s of ownKeywords.keys()) ownOutput[s] = 1;
+
   // Renumber: the start state first, states without output next, states with output last (denser hot rows).
-  const hasOutput = (s: number) => (literalLength[s] as number) > 0 || (keywords[s]?.length ?? 0) > 0;
   const newId = new Int32Array(states);
   let next = 0;
   newId[0] = next++;
-  for (let s = 1; s < states; s++) if (!hasOutput(s)) newId[s] = next++;
-  for (let s = 1; s < states; s++) if (hasOutput(s)) newId[s] = next++;
-  if (hasOutput(0)) throw new RedactError('rule-invalid', 'automaton: an empty pattern');
+  for (let s = 1; s < states; s++) if (output[s] === 0) newId[s] = next++;
+  for (let s = 1; s < states; s++) if (output[s] === 1) newId[s] = next++;
+  if (output[0] === 1) throw new RedactError('rule-invalid', 'automaton: an empty pattern');
+  // A transition's flags and premultiplied target, by the target's old index and whether it is a trie edge.
+  const flagged = new Int32Array(states);
+  for (let s = 0; s < states; s++) flagged[s] = (newId[s] as number) * width + (output[s] === 1 ? ACCEPT_FLAG : 0);
 
   const delta = new Int32Array(states * width);
   const depthOut = new Int32Array(states);
@@ -164,15 +175,17 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
   const lengths: number[] = [];
   for (let n = 0; n < states; n++) {
     const s = byNew[n] as number;
+    const childDepth = (depth[s] as number) + 1;
+    const row = s * width;
+    const outRow = n * width;
     for (let c = 0; c < width; c++) {
-      const target = go[s * width + c] as number;
-      const edge = (depth[target] as number) === (depth[s] as number) + 1;
-      const own = edge && ((ownLiteral[target] as number) > 0 || ownKeywords.has(target));
-      delta[n * width + c] =
-        (newId[target] as number) * width +
-        (hasOutput(target) ? ACCEPT_FLAG : 0) +
-        (edge ? TRIE_FLAG : 0) +
-        (own ? OWN_FLAG : 0);
+      const target = go[row + c] as number;
+      let value = flagged[target] as number;
+      if ((depth[target] as number) === childDepth) {
+        value += TRIE_FLAG;
+        if (ownOutput[target] === 1) value += OWN_FLAG;
+      }
+      delta[outRow + c] = value;
     }
     depthOut[n] = depth[s] as number;
     literalOut[n] = literalLength[s] as number;

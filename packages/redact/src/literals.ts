@@ -53,8 +53,8 @@ export class LiteralIndex {
   readonly #entryPattern: Int32Array;
   readonly #entryOffset: Int32Array;
   readonly #next: Int32Array;
-  /** Patterns in byte order, for prefix queries. */
-  readonly #sorted: Buffer[];
+  /** Patterns in byte order, for prefix queries: sorted when first needed (most streams never ask). */
+  #sorted: Buffer[] | undefined;
   /** First byte, first two bytes (16-bit) and first three bytes (24-bit) of some pattern. */
   readonly #first = new Uint8Array(256);
   readonly #first2 = new Uint8Array(65536);
@@ -74,7 +74,9 @@ export class LiteralIndex {
     for (const p of patterns) entries += Math.max(0, Math.min(stride, p.length - 3));
     let bits = 4;
     while (1 << bits < entries * 2) bits++;
-    this.#shift = 32 - bits;
+    const shift = 32 - bits;
+    const filterShift = 32 - FILTER_BITS;
+    this.#shift = shift;
     const heads = new Int32Array(1 << bits).fill(-1);
     const tails = new Int32Array(1 << bits);
     const grams = new Int32Array(entries);
@@ -89,9 +91,9 @@ export class LiteralIndex {
       let gram = p.length >= 4 ? ((p[0] as number) << 8) | ((p[1] as number) << 16) | ((p[2] as number) << 24) : 0;
       for (let offset = 0; offset < stride && offset + 4 <= p.length; offset++) {
         gram = (gram >>> 8) | ((p[offset + 3] as number) << 24);
-        const f = filterIndex(gram);
+        const f = Math.imul(gram, 0x9e3779b1) >>> filterShift; // filterIndex(gram)
         filter[f >>> 5] = (filter[f >>> 5] as number) | (1 << (f & 31));
-        const h = Math.imul(gram, 0x85ebca6b) >>> this.#shift;
+        const h = Math.imul(gram, 0x85ebca6b) >>> shift;
         grams[e] = gram;
         entryPattern[e] = index;
         entryOffset[e] = offset;
@@ -110,16 +112,6 @@ export class LiteralIndex {
     this.#entryPattern = entryPattern;
     this.#entryOffset = entryOffset;
     this.#next = next;
-    // Byte order: as Latin-1 strings (one UTF-16 unit per byte) the default sort compares the same way as
-    // Buffer.compare, without a call back into JavaScript per comparison.
-    const byKey = new Map<string, Buffer[]>();
-    for (const p of patterns) {
-      const key = p.toString('latin1');
-      const same = byKey.get(key);
-      if (same === undefined) byKey.set(key, [p]);
-      else same.push(p);
-    }
-    this.#sorted = [...byKey.keys()].sort().flatMap((key) => byKey.get(key) as Buffer[]);
     // The same bits, little-endian bytes: bit f is bit (f & 7) of byte f >>> 3.
     const filterBytes = new Uint8Array(this.#filter.buffer);
     if (new Uint8Array(Int32Array.of(1).buffer)[0] !== 1) throw new Error('literals: a big-endian machine');
@@ -184,6 +176,20 @@ export class LiteralIndex {
     return n;
   }
 
+  #sort(): Buffer[] {
+    // Byte order: as Latin-1 strings (one UTF-16 unit per byte) the default sort compares the same way as
+    // Buffer.compare, without a call back into JavaScript per comparison.
+    const byKey = new Map<string, Buffer[]>();
+    for (const p of this.patterns) {
+      const key = p.toString('latin1');
+      const same = byKey.get(key);
+      if (same === undefined) byKey.set(key, [p]);
+      else same.push(p);
+    }
+    this.#sorted = [...byKey.keys()].sort().flatMap((key) => byKey.get(key) as Buffer[]);
+    return this.#sorted;
+  }
+
   /** Whether `bytes` (non-empty) is a prefix of some pattern (possibly all of it). */
   isPrefix(bytes: Buffer): boolean {
     const n = bytes.length;
@@ -194,13 +200,14 @@ export class LiteralIndex {
       if (((this.#first3[t >>> 3] as number) & (1 << (t & 7))) === 0) return false;
     }
     let lo = 0;
-    let hi = this.#sorted.length;
+    const sorted = this.#sorted ?? this.#sort();
+    let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (Buffer.compare(this.#sorted[mid] as Buffer, bytes) < 0) lo = mid + 1;
+      if (Buffer.compare(sorted[mid] as Buffer, bytes) < 0) lo = mid + 1;
       else hi = mid;
     }
-    const candidate = this.#sorted[lo];
+    const candidate = sorted[lo];
     return candidate !== undefined && candidate.length >= n && candidate.subarray(0, n).equals(bytes);
   }
 

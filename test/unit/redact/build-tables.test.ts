@@ -2,7 +2,18 @@
  * The faster construction of a Redactor (variants with fast paths, the long-literal index in typed arrays) gives
  * exactly what the straightforward code gives. The references below are the earlier implementations, kept here.
  */
-import { base64Core, encodingsOf, LiteralIndex, percentEncode } from '@airlock/redact';
+import {
+  ACCEPT_FLAG,
+  type AutomatonPattern,
+  base64Core,
+  buildAutomaton,
+  encodingsOf,
+  LiteralIndex,
+  OWN_FLAG,
+  percentEncode,
+  STATE_MASK,
+  TRIE_FLAG,
+} from '@airlock/redact';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -197,6 +208,69 @@ describe('LiteralIndex: the 4-gram table in typed arrays', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('buildAutomaton: the tables against naive matching', () => {
+  const alphabet = [0x61, 0x62, 0x63, 0x00, 0xff];
+  const bytesArb = (min: number, max: number) =>
+    fc.array(fc.constantFrom(...alphabet), { minLength: min, maxLength: max }).map((xs) => Uint8Array.from(xs));
+  const startsWith = (text: Uint8Array, at: number, p: Uint8Array) =>
+    at >= 0 && at + p.length <= text.length && p.every((b, j) => text[at + j] === b);
+
+  it('outputs, depths and trie/own flags are those of the patterns', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(bytesArb(1, 6), fc.boolean(), fc.nat(3)), { minLength: 1, maxLength: 10 }),
+        bytesArb(0, 200),
+        (specs, text) => {
+          const patterns: AutomatonPattern[] = specs.map(([bytes, literal, id]) => ({
+            bytes,
+            kind: literal ? 'literal' : 'keyword',
+            id,
+          }));
+          const a = buildAutomaton(patterns);
+          let state = 0;
+          for (let i = 0; i < text.length; i++) {
+            state = a.delta[(state & STATE_MASK) + (a.classOf[text[i] as number] as number)] as number;
+            const index = (state & STATE_MASK) / a.width;
+            const end = i + 1;
+            const ending = patterns.filter((p) => startsWith(text, end - p.bytes.length, p.bytes));
+            const literal = Math.max(0, ...ending.filter((p) => p.kind === 'literal').map((p) => p.bytes.length));
+            const ids = new Set(ending.filter((p) => p.kind === 'keyword').map((p) => p.id));
+            expect(a.literalLength[index]).toBe(literal);
+            const got = new Set(Array.from(a.keywordIds.subarray(a.keywordStart[index], a.keywordStart[index + 1])));
+            expect(got).toEqual(ids);
+            expect((state & ACCEPT_FLAG) !== 0).toBe(ending.length > 0);
+            // depth: the longest suffix of the text read that is a prefix of some pattern.
+            let depth = 0;
+            for (let d = Math.min(end, 6); d > 0 && depth === 0; d--) {
+              if (
+                patterns.some(
+                  (p) => p.bytes.length >= d && startsWith(text.subarray(end - d, end), 0, p.bytes.subarray(0, d)),
+                )
+              )
+                depth = d;
+            }
+            expect(a.depth[index]).toBe(depth);
+          }
+          // From the root, trie edges spell exactly the pattern prefixes; OWN marks a pattern's own end.
+          for (let s = 0; s < text.length; s++) {
+            let st = 0;
+            for (let i = s; i < text.length; i++) {
+              st = a.delta[(st & STATE_MASK) + (a.classOf[text[i] as number] as number)] as number;
+              const read = text.subarray(s, i + 1);
+              const prefix = patterns.some((p) => p.bytes.length >= read.length && startsWith(p.bytes, 0, read));
+              expect((st & TRIE_FLAG) !== 0).toBe(prefix);
+              if (!prefix) break;
+              const own = patterns.some((p) => p.bytes.length === read.length && startsWith(p.bytes, 0, read));
+              expect((st & OWN_FLAG) !== 0).toBe(own);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
