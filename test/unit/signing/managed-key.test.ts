@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import {
 } from '@airlock/signing';
 import { OidcProvider } from '@airlock/testkit';
 import { LoopbackSigstore } from '@airlock/testkit/sigstore';
+import { initializeCA } from '@sigstore/mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -326,6 +327,47 @@ describe('keyless bundles still need a verified time', () => {
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ code: expect.stringMatching(/^(timestamp-invalid|tlog-invalid)$/) });
+  });
+
+  it('validity windows are closed: a log key and a TSA whose validity ends exactly at the signing time still verify', async () => {
+    type Root = {
+      tlogs: { publicKey: { validFor: { start: string; end?: string } } }[];
+      timestampAuthorities: { validFor: { start: string; end?: string } }[];
+    };
+    const at = (offset: number) => {
+      const root = sigstore.trustedRoot() as Root;
+      const end = new Date(sigstore.now.getTime() + offset).toISOString();
+      for (const t of root.tlogs) t.publicKey.validFor.end = end;
+      for (const t of root.timestampAuthorities) t.validFor.end = end;
+      return root;
+    };
+    await expect(keyless(signed, at(0))).resolves.toMatchObject({ signer: { identity: IDENTITY } });
+    const error = await keyless(signed, at(-1000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: expect.stringMatching(/^(timestamp-invalid|tlog-invalid)$/) });
+  });
+
+  it('a decoy CA with the same subject name but another key, listed first, does not hide the real issuer', async () => {
+    const decoy = await initializeCA(generateKeyPairSync('ec', { namedCurve: 'P-256' }));
+    const root = sigstore.trustedRoot() as { certificateAuthorities: Record<string, unknown>[] };
+    const real = root.certificateAuthorities[0] as { certChain: { certificates: { rawBytes: string }[] } };
+    const decoyDer = Buffer.from(
+      decoy.rootCertificate.buffer,
+      decoy.rootCertificate.byteOffset,
+      decoy.rootCertificate.byteLength,
+    );
+    const realDer = Buffer.from(real.certChain.certificates[0]?.rawBytes ?? '', 'base64');
+    expect(decoyDer.equals(realDer)).toBe(false);
+    expect(new X509Certificate(decoyDer).subject).toBe(new X509Certificate(realDer).subject);
+    root.certificateAuthorities = [
+      { ...real, certChain: { certificates: [{ rawBytes: decoyDer.toString('base64') }] } },
+      ...root.certificateAuthorities,
+    ];
+    await expect(keyless(signed, root)).resolves.toMatchObject({ signer: { identity: IDENTITY } });
+    root.certificateAuthorities = root.certificateAuthorities.slice(0, 1);
+    await rejects(keyless(signed, root), 'certificate-untrusted');
   });
 
   it("a TSA whose validity ended before the timestamp does not borrow another authority's window", async () => {
