@@ -227,6 +227,23 @@ describe('managed-key bundles proven by a checkpoint alone (no integrated time, 
     await rejects(verifyKey(bundle, trustFor(), digest('0'.repeat(64))), 'artifact-mismatch');
   });
 
+  it('with a trusted root that names no log, a managed-key signature alone verifies; with one, the entry is required', async () => {
+    const sig = sign('sha256', ARTIFACT, artifactKey.privateKey);
+    const bundle = JSON.stringify({
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint: b64(sha256(spki(artifactKey.publicKey))) } },
+      messageSignature: {
+        messageDigest: { algorithm: 'SHA2_256', digest: b64(sha256(ARTIFACT)) },
+        signature: b64(sig),
+      },
+    });
+    const noLogs = trustFor(artifactKey.publicKey, false);
+    await expect(verifyKey(bundle, noLogs)).resolves.toMatchObject({ tlog: [], timestamps: [] });
+    await expect(verifyKey(bundle, noLogs, digest(ARTIFACT_SHA))).resolves.toMatchObject({ sha256: ARTIFACT_SHA });
+    await rejects(verifyKey(bundle, trustFor(p256().publicKey, false)), 'signature-invalid');
+    await rejects(verifyKey(bundle), 'tlog-missing');
+  });
+
   it('still fails closed: no log entry, a checkpoint from another key, an entry for another signature, another key', async () => {
     expect(await rejects(verifyKey(dsseBundle(statement(), () => undefined)), 'tlog-missing')).toMatch(/never logged/);
     const forged = dsseBundle(statement(), (sig, payload) => intotoEntry(sig, payload, p256().privateKey));
