@@ -125,6 +125,70 @@ function walkScalars(node: unknown, depth: number, onScalar: (s: Scalar) => void
   }
 }
 
+/**
+ * The line index of a text and the questions it answers. SourceFiles are class instances with their getters on the
+ * prototype: an object literal with a getter gets its accessor pair allocated in V8's old generation, which then kept
+ * the getter's closure, and through it the file's whole tree, alive through every young-generation collection (each
+ * audited file was promoted to the old generation instead of dying young).
+ */
+class Lines {
+  readonly path: string;
+  readonly text: string;
+  readonly position: (offset: number) => Position;
+  readonly lineStart: (line: number) => number;
+  readonly lineText: (line: number) => string;
+
+  constructor(path: string, text: string) {
+    this.path = path;
+    this.text = text;
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    this.position = (offset) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      const o = Math.max(0, Math.min(offset, text.length));
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((starts[mid] as number) <= o) lo = mid;
+        else hi = mid - 1;
+      }
+      return { line: lo + 1, column: o - (starts[lo] as number) + 1 };
+    };
+    this.lineStart = (line) => starts[Math.max(0, Math.min(line - 1, starts.length - 1))] as number;
+    this.lineText = (line) => {
+      const start = starts[line - 1];
+      if (start === undefined) return '';
+      const end = starts[line];
+      return text.slice(start, end === undefined ? text.length : end - 1).replace(/\r$/, '');
+    };
+  }
+}
+
+class ParsedSource extends Lines implements SourceFile {
+  readonly root: Node | null;
+  readonly errors: readonly YamlProblem[];
+  readonly warnings: readonly YamlProblem[];
+  #scalarSpans: Span[] | undefined;
+
+  constructor(path: string, text: string, root: Node | null, errors: YamlProblem[], warnings: YamlProblem[]) {
+    super(path, text);
+    this.root = root;
+    this.errors = errors;
+    this.warnings = warnings;
+  }
+
+  get scalarSpans(): readonly Span[] {
+    if (this.#scalarSpans === undefined) {
+      const spans: Span[] = [];
+      walkScalars(this.root, 0, (n) => {
+        if (n.range) spans.push({ start: n.range[0], end: n.range[1] });
+      });
+      this.#scalarSpans = spans;
+    }
+    return this.#scalarSpans;
+  }
+}
+
 function sourceFile(
   path: string,
   text: string,
@@ -132,45 +196,7 @@ function sourceFile(
   errors: YamlProblem[],
   warnings: YamlProblem[],
 ): SourceFile {
-  let scalarSpans: Span[] | undefined;
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  const position = (offset: number): Position => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    const o = Math.max(0, Math.min(offset, text.length));
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= o) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: o - (starts[lo] as number) + 1 };
-  };
-  return {
-    path,
-    text,
-    root,
-    errors,
-    warnings,
-    position,
-    lineStart: (line) => starts[Math.max(0, Math.min(line - 1, starts.length - 1))] as number,
-    lineText: (line) => {
-      const start = starts[line - 1];
-      if (start === undefined) return '';
-      const end = starts[line];
-      return text.slice(start, end === undefined ? text.length : end - 1).replace(/\r$/, '');
-    },
-    get scalarSpans() {
-      if (scalarSpans === undefined) {
-        const spans: Span[] = [];
-        walkScalars(root, 0, (n) => {
-          if (n.range) spans.push({ start: n.range[0], end: n.range[1] });
-        });
-        scalarSpans = spans;
-      }
-      return scalarSpans;
-    },
-  };
+  return new ParsedSource(path, text, root, errors, warnings);
 }
 
 function spanOf(pos: [number, number] | undefined): Span {
@@ -264,45 +290,30 @@ export function keySpan(pair: { keyNode: Scalar }): Span {
  * main thread's view of files audited in worker threads (inline ignores and SARIF need lines, rarely the tree).
  */
 export function lazySource(path: string, text: string): SourceFile {
-  let parsed: SourceFile | undefined;
-  const full = () => {
-    parsed ??= parseSource(path, text);
-    return parsed;
-  };
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return {
-    path,
-    text,
-    get root() {
-      return full().root;
-    },
-    get errors() {
-      return full().errors;
-    },
-    get warnings() {
-      return full().warnings;
-    },
-    get scalarSpans() {
-      return full().scalarSpans;
-    },
-    position: (offset) => {
-      let lo = 0;
-      let hi = starts.length - 1;
-      const o = Math.max(0, Math.min(offset, text.length));
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if ((starts[mid] as number) <= o) lo = mid;
-        else hi = mid - 1;
-      }
-      return { line: lo + 1, column: o - (starts[lo] as number) + 1 };
-    },
-    lineStart: (line) => starts[Math.max(0, Math.min(line - 1, starts.length - 1))] as number,
-    lineText: (line) => {
-      const start = starts[line - 1];
-      if (start === undefined) return '';
-      const end = starts[line];
-      return text.slice(start, end === undefined ? text.length : end - 1).replace(/\r$/, '');
-    },
-  };
+  return new LazySource(path, text);
+}
+
+class LazySource extends Lines implements SourceFile {
+  #parsed: SourceFile | undefined;
+
+  #full(): SourceFile {
+    this.#parsed ??= parseSource(this.path, this.text);
+    return this.#parsed;
+  }
+
+  get root(): Node | null {
+    return this.#full().root;
+  }
+
+  get errors(): readonly YamlProblem[] {
+    return this.#full().errors;
+  }
+
+  get warnings(): readonly YamlProblem[] {
+    return this.#full().warnings;
+  }
+
+  get scalarSpans(): readonly Span[] {
+    return this.#full().scalarSpans;
+  }
 }
