@@ -1,6 +1,7 @@
 import type { TextEdit } from '../finding.ts';
 import { insertAfterKey, insertLinesBefore } from '../fixes.ts';
 import { holds, type Level, lookupAction, type Scope } from '../knowledge/index.ts';
+import { Memo } from '../memo.ts';
 import type { Job, Permissions, Workflow } from '../model/types.ts';
 import type { Span } from '../source/yaml.ts';
 import { factsOf, jobLabel, siblingDocument, triggerNames } from './shared.ts';
@@ -19,7 +20,7 @@ export interface JobNeeds {
   readonly opaque: readonly string[];
 }
 
-const NEEDS = new WeakMap<Job, JobNeeds>();
+const NEEDS = new Memo<Job, JobNeeds>();
 const visiting = new Set<Workflow>();
 
 /** A reusable workflow of the same repository (`uses: ./.github/workflows/x.yml`) among the audited files. */

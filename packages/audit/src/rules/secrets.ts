@@ -1,5 +1,6 @@
 import { type Reference, references } from '../expressions/analysis.ts';
 import type { Expr } from '../expressions/ast.ts';
+import { Memo } from '../memo.ts';
 import type { Document, Job } from '../model/types.ts';
 import type { Span } from '../source/yaml.ts';
 import { allStrings, expressionsIn, jobAt, jobLabel, type LocatedExpression } from './shared.ts';
@@ -13,7 +14,7 @@ export interface SecretUse {
 }
 
 /** Every `secrets.NAME` used in a document, with the job it is in. */
-const USES = new WeakMap<Document, SecretUse[]>();
+const USES = new Memo<Document, SecretUse[]>();
 
 export function secretUses(ctx: { file: RuleContext['file']; doc: Document }): SecretUse[] {
   const cached = USES.get(ctx.doc);

@@ -2,6 +2,7 @@ import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
 import type { Expr } from '../expressions/ast.ts';
 import { scanTemplate, type TemplateScan } from '../expressions/template.ts';
 import { type StepFacts, stepFacts } from '../knowledge/index.ts';
+import { Memo } from '../memo.ts';
 import type { Action, Document, EnvVar, Job, Step, StringValue, Workflow } from '../model/types.ts';
 import type { SourceFile, Span } from '../source/yaml.ts';
 
@@ -40,7 +41,7 @@ export interface LocatedExpression {
   readonly valueStart: number;
 }
 
-const LOCATED = new WeakMap<Scalar, LocatedExpression[]>();
+const LOCATED = new Memo<Scalar, LocatedExpression[]>();
 const NONE: LocatedExpression[] = [];
 
 /** The parsed `${{ … }}` of a scalar, located in the source (cached per scalar: several rules ask). */
@@ -53,7 +54,7 @@ export function expressionsIn(file: SourceFile, sv: StringValue): LocatedExpress
   return out;
 }
 
-const SCANS = new WeakMap<Scalar, TemplateScan>();
+const SCANS = new Memo<Scalar, TemplateScan>();
 
 /** The `${{ … }}` placeholders of a scalar's value (cached per scalar). */
 export function templateOf(sv: StringValue): TemplateScan {
@@ -106,7 +107,7 @@ const TOKEN_VALUE = /\$\{\{\s*(github\.token|secrets\.github_token)\s*\}\}/i;
 
 const carriesToken = (e: EnvVar): boolean => e.value !== undefined && TOKEN_VALUE.test(e.value.value);
 /** Whether a job's or a workflow's own env carries the token (the same for each of its steps). */
-const ENV_TOKEN = new WeakMap<object, boolean>();
+const ENV_TOKEN = new Memo<object, boolean>();
 function envCarriesToken(owner: object, env: readonly EnvVar[]): boolean {
   let carries = ENV_TOKEN.get(owner);
   if (carries === undefined) {
@@ -125,7 +126,7 @@ export function tokenInEnv(doc: Document, job: Job | undefined, step: Step): boo
   );
 }
 
-const FACTS = new WeakMap<Step, StepFacts>();
+const FACTS = new Memo<Step, StepFacts>();
 
 export function factsOf(doc: Document, job: Job | undefined, step: Step): StepFacts {
   let facts = FACTS.get(step);
@@ -210,7 +211,7 @@ export function eol(file: SourceFile): string {
   return file.text.includes('\r\n') ? '\r\n' : '\n';
 }
 
-const STRINGS = new WeakMap<SourceFile, StringValue[]>();
+const STRINGS = new Memo<SourceFile, StringValue[]>();
 
 /** Every string scalar of a file (values and keys), in document order. */
 export function allStrings(file: SourceFile): StringValue[] {
@@ -258,7 +259,7 @@ export function stepAt(job: Job | undefined, doc: Document, span: Span): Step | 
 
 /** Finds the other documents of an audit by path (the engine registers one resolver per audit). */
 export type Siblings = (path: string) => Document | undefined;
-const SIBLINGS = new WeakMap<Document, Siblings>();
+const SIBLINGS = new Memo<Document, Siblings>();
 
 export function setSiblings(doc: Document, siblings: Siblings): void {
   SIBLINGS.set(doc, siblings);
