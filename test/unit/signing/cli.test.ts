@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,6 +107,32 @@ describe('sigstore-conformance protocol', () => {
     } finally {
       rmSync(join(dir, name));
     }
+  });
+
+  it('the conformance entry point runs verify-bundle with the bundled CLI (dist/cli)', () => {
+    const entry = join(import.meta.dirname, '../../../packages/cli/bin/sigstore-conformance');
+    const run = (identity: string) =>
+      spawnSync(
+        entry,
+        [
+          'verify-bundle',
+          '--bundle',
+          'a.txt.sigstore.json',
+          '--certificate-identity',
+          identity,
+          '--certificate-oidc-issuer',
+          ISSUER,
+          '--trusted-root',
+          'trusted_root.json',
+          'a.txt',
+        ],
+        { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } },
+      );
+    const ok = run(IDENTITY);
+    expect(ok.status, ok.stderr).toBe(EXIT.ok);
+    const refused = run('https://github.com/acme/other/.github/workflows/ci.yml@refs/heads/main');
+    expect(refused.status).toBe(EXIT.findings);
+    expect(refused.stderr).toMatch(/identity-mismatch/);
   });
 
   it('sign-bundle --in-toto signs a statement as DSSE', async () => {
