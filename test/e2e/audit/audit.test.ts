@@ -294,7 +294,8 @@ describe('actions/audit on a large repository', () => {
       inputs: { 'fail-on': 'never', annotations: false, sarif: true, inventory: true },
     });
     expect(run.outcome).toBe('success');
-    if (availableParallelism() >= 2) expect(run.log).toMatch(/audited 400 file\(s\) in \d+ ms in \d threads \(this one and workers\)/);
+    if (availableParallelism() >= 2)
+      expect(run.log).toMatch(/audited 400 file\(s\) in \d+ ms in \d threads \(this one and workers\)/);
     const expected = auditTexts(Object.entries(files).map(([path, text]) => ({ path, text })));
     expect(Number(run.outputs.findings)).toBe(expected.findings.length);
     const sarif = JSON.parse(readFileSync(run.outputs['sarif-file'] as string, 'utf8'));
