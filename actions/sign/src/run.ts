@@ -306,7 +306,7 @@ function summarize(
     written.map((w) => [
       w.path,
       w.signed.tlog === undefined ? '—' : String(w.signed.tlog.logIndex),
-      w.signed.tlog === undefined ? '—' : w.signed.tlog.integratedTime.toISOString(),
+      w.signed.tlog?.integratedTime?.toISOString() ?? '—',
       w.signed.timestamped ? 'yes' : 'no',
     ]),
     'log entries',

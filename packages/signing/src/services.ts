@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type BufferedResponse, describeUrl, type HttpClient, type HttpRequest, quote } from '@airlock/core';
+import { TransparencyLogEntry } from '@sigstore/protobuf-specs';
 import { SigningError, type SigningErrorCode } from './errors.ts';
 
 /**
@@ -9,15 +10,28 @@ import { SigningError, type SigningErrorCode } from './errors.ts';
  *
  * - Fulcio v2: POST /api/v2/signingCert, a public key with a proof of possession and the OIDC token.
  * - Rekor v1: POST /api/v1/log/entries (hashedrekord 0.0.1 and dsse 0.0.1 entries); 409 → GET the existing entry.
+ * - Rekor v2 (rekor-tiles): POST /api/v2/log/entries with a CreateEntryRequest in protobuf-JSON, answered with the
+ *   TransparencyLogEntry (0.0.2 entries, inclusion proof and signed checkpoint) that goes into the bundle as is.
  * - TSA: POST <url> with `{artifactHash, hashAlgorithm, certificates}`, answered with an RFC 3161 TimeStampResp.
  */
 export interface SigstoreEndpoints {
   /** Fulcio base URL. */
   readonly fulcio: string;
-  /** Rekor (v1 API) base URL; undefined for a timestamp-only configuration. */
+  /** The (first) Rekor base URL; undefined for a timestamp-only configuration. */
   readonly rekor: string | undefined;
   /** The full URL of the RFC 3161 endpoint; undefined when no timestamp is wanted. */
   readonly tsa: string | undefined;
+  /**
+   * Every transparency log each signature is written to, with its API version. When absent, `rekor` is one Rekor v1
+   * log.
+   */
+  readonly tlogs?: readonly TlogService[];
+}
+
+/** A transparency log to write to: its base URL and Rekor API major version (1 or 2). */
+export interface TlogService {
+  readonly url: string;
+  readonly majorApiVersion: number;
 }
 
 export const PUBLIC_GOOD: SigstoreEndpoints = {
@@ -169,6 +183,68 @@ function entryFromResponse(response: BufferedResponse): RekorEntry {
     throw new SigningError('rekor-failed', 'Rekor answered with an incomplete log entry', { kind: 'external' });
   }
   return { ...entry, uuid };
+}
+
+/** The protobuf-JSON CreateEntryRequest of Rekor v2: exactly one of the two entry kinds it accepts. */
+export type RekorV2Request =
+  | { readonly hashedRekordRequestV002: object; readonly dsseRequestV002?: never }
+  | { readonly dsseRequestV002: object; readonly hashedRekordRequestV002?: never };
+
+/**
+ * Add an entry to a Rekor v2 log. The answer is checked to be a complete 0.0.2 entry of the kind that was sent, with an
+ * inclusion proof and checkpoint (Rekor v2 has no signed entry timestamp, so without them the entry proves nothing)
+ * and a canonicalized body; the verifier checks the proof and the checkpoint signature against the trusted root.
+ */
+export async function createRekorV2Entry(
+  http: HttpClient,
+  rekor: string,
+  request: RekorV2Request,
+): Promise<TransparencyLogEntry> {
+  const url = join(rekor, 'api/v2/log/entries');
+  const response = await post(http, 'rekor-failed', 'Rekor v2', {
+    url,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(request),
+  });
+  if (!response.ok) throw refused('rekor-failed', 'Rekor v2', url, response);
+  let data: unknown;
+  try {
+    data = response.json();
+  } catch (cause) {
+    throw new SigningError('rekor-failed', 'Rekor v2 answered with something that is not JSON', {
+      cause,
+      kind: 'external',
+    });
+  }
+  const incomplete = (what: string) =>
+    new SigningError('rekor-failed', `Rekor v2 answered with an incomplete log entry: ${what}`, { kind: 'external' });
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw incomplete('not a JSON object');
+  let entry: TransparencyLogEntry;
+  try {
+    entry = TransparencyLogEntry.fromJSON(data);
+  } catch (cause) {
+    throw new SigningError(
+      'rekor-failed',
+      `Rekor v2 answered with a malformed log entry: ${(cause as Error).message}`,
+      {
+        cause,
+        kind: 'external',
+      },
+    );
+  }
+  const kind = request.hashedRekordRequestV002 !== undefined ? 'hashedrekord' : 'dsse';
+  if (!/^\d+$/.test(entry.logIndex)) throw incomplete('no log index');
+  if (entry.logId === undefined || entry.logId.keyId.byteLength === 0) throw incomplete('no log ID');
+  if (entry.kindVersion?.kind !== kind || entry.kindVersion.version !== '0.0.2') {
+    throw incomplete(
+      `kind/version ${entry.kindVersion?.kind ?? '?'}/${entry.kindVersion?.version ?? '?'}, expected ${kind}/0.0.2`,
+    );
+  }
+  if (entry.inclusionProof === undefined || entry.inclusionProof.checkpoint === undefined) {
+    throw incomplete('no inclusion proof with a checkpoint');
+  }
+  if (entry.canonicalizedBody.byteLength === 0) throw incomplete('no canonicalized body');
+  return entry;
 }
 
 /** An RFC 3161 timestamp over `signature` (its SHA-256), as DER. */

@@ -20,10 +20,13 @@ import { SigningError } from './errors.ts';
 import { signPrehashedP256 } from './prehash.ts';
 import {
   createRekorEntry,
+  createRekorV2Entry,
   type RekorEntry,
+  type RekorV2Request,
   requestCertificate,
   requestTimestamp,
   type SigstoreEndpoints,
+  type TlogService,
 } from './services.ts';
 import { decodeJwtClaims, INTOTO_PAYLOAD_TYPE, type Statement } from './statement.ts';
 
@@ -62,13 +65,26 @@ export interface SignedBundle {
   /** The bundle as written to disk (JSON, one line, newline at the end). */
   readonly json: string;
   readonly certificate: SigningCertificate;
+  /**
+   * The first transparency-log entry. A Rekor v2 entry has no integrated time (its time is the RFC 3161 timestamp)
+   * and no UUID.
+   */
   readonly tlog:
-    | { readonly logIndex: number; readonly logId: string; readonly integratedTime: Date; readonly uuid: string }
+    | {
+        readonly logIndex: number;
+        readonly logId: string;
+        readonly integratedTime: Date | undefined;
+        readonly uuid: string | undefined;
+        readonly apiVersion: number;
+      }
     | undefined;
   readonly timestamped: boolean;
 }
 
 const RENEW_BEFORE_MS = 120_000;
+
+/** The key details of the ephemeral key (what Rekor v2 is told the verifier's algorithm is). */
+const KEY_DETAILS = 'PKIX_ECDSA_P256_SHA_256';
 
 export class KeylessSigner {
   readonly #options: KeylessSignerOptions;
@@ -170,7 +186,13 @@ export class KeylessSigner {
         },
       },
     };
-    return this.#witness(bundle, signature, proposed, certificate);
+    const v2: RekorV2Request = {
+      hashedRekordRequestV002: {
+        digest: digest.toString('base64'),
+        signature: { content: signature.toString('base64'), verifier: v2Verifier(certificate) },
+      },
+    };
+    return this.#witness(bundle, signature, { v1: proposed, v2 }, certificate);
   }
 
   /** A DSSE bundle over a payload (an in-toto statement by default). */
@@ -195,7 +217,13 @@ export class KeylessSigner {
         },
       },
     };
-    return this.#witness(bundle, signature, proposed, certificate);
+    const v2: RekorV2Request = {
+      dsseRequestV002: {
+        envelope: envelopeToJSON(bundle.content.dsseEnvelope),
+        verifiers: [v2Verifier(certificate)],
+      },
+    };
+    return this.#witness(bundle, signature, { v1: proposed, v2 }, certificate);
   }
 
   async signStatement(statement: Statement): Promise<SignedBundle> {
@@ -205,15 +233,53 @@ export class KeylessSigner {
   async #witness(
     bundle: Bundle,
     signature: Buffer,
-    proposed: object,
+    proposed: { readonly v1: object; readonly v2: RekorV2Request },
     certificate: SigningCertificate,
   ): Promise<SignedBundle> {
     const { http, endpoints } = this.#options;
-    const [entry, timestamp] = await Promise.all([
-      endpoints.rekor === undefined ? undefined : createRekorEntry(http, endpoints.rekor, proposed),
+    const tlogs: readonly TlogService[] =
+      endpoints.tlogs ?? (endpoints.rekor === undefined ? [] : [{ url: endpoints.rekor, majorApiVersion: 1 }]);
+    if (tlogs.some((t) => t.majorApiVersion === 2) && endpoints.tsa === undefined) {
+      throw new SigningError(
+        'config-invalid',
+        'a Rekor v2 log records no signing time; signing with it needs a timestamp authority, and none is configured',
+      );
+    }
+    const [entries, timestamp] = await Promise.all([
+      Promise.all(
+        tlogs.map(async (log) => {
+          if (log.majorApiVersion === 1) {
+            const entry = await createRekorEntry(http, log.url, proposed.v1);
+            return {
+              tle: toTlogEntry(entry),
+              summary: {
+                logIndex: entry.logIndex,
+                logId: entry.logID,
+                integratedTime: new Date(entry.integratedTime * 1000),
+                uuid: entry.uuid,
+                apiVersion: 1,
+              },
+            };
+          }
+          if (log.majorApiVersion === 2) {
+            const tle = await createRekorV2Entry(http, log.url, proposed.v2);
+            return {
+              tle,
+              summary: {
+                logIndex: Number(tle.logIndex),
+                logId: Buffer.from(tle.logId?.keyId ?? []).toString('hex'),
+                integratedTime: undefined,
+                uuid: undefined,
+                apiVersion: 2,
+              },
+            };
+          }
+          throw new SigningError('config-invalid', `Rekor API version ${log.majorApiVersion} is not supported`);
+        }),
+      ),
       endpoints.tsa === undefined ? undefined : requestTimestamp(http, endpoints.tsa, signature),
     ]);
-    if (entry !== undefined) bundle.verificationMaterial.tlogEntries = [toTlogEntry(entry)];
+    if (entries.length > 0) bundle.verificationMaterial.tlogEntries = entries.map((e) => e.tle as TransparencyLogEntry);
     if (timestamp !== undefined) {
       bundle.verificationMaterial.timestampVerificationData = { rfc3161Timestamps: [{ signedTimestamp: timestamp }] };
     }
@@ -222,18 +288,15 @@ export class KeylessSigner {
       bundle: serialized,
       json: `${JSON.stringify(serialized)}\n`,
       certificate,
-      tlog:
-        entry === undefined
-          ? undefined
-          : {
-              logIndex: entry.logIndex,
-              logId: entry.logID,
-              integratedTime: new Date(entry.integratedTime * 1000),
-              uuid: entry.uuid,
-            },
+      tlog: entries[0]?.summary,
       timestamped: timestamp !== undefined,
     };
   }
+}
+
+/** A Rekor v2 verifier naming the signing certificate (protobuf-JSON). */
+function v2Verifier(certificate: SigningCertificate): object {
+  return { x509Certificate: { rawBytes: certificate.der.toString('base64') }, keyDetails: KEY_DETAILS };
 }
 
 /** DSSE pre-authentication encoding: `DSSEv1 <len(type)> <type> <len(body)> <body>`. */

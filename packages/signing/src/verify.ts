@@ -78,7 +78,12 @@ export interface VerifiedBundle {
   readonly sha256: Sha256Hex | undefined;
   readonly signer: SignerFacts | undefined;
   /** Transparency-log entries (verified), the first one's index for summaries. */
-  readonly tlog: readonly { readonly logIndex: number; readonly integratedTime: Date; readonly logId: string }[];
+  /** Log entries; a Rekor v2 entry has no integrated time (its signing time is an RFC 3161 timestamp). */
+  readonly tlog: readonly {
+    readonly logIndex: number;
+    readonly integratedTime: Date | undefined;
+    readonly logId: string;
+  }[];
   /** Verified RFC 3161 timestamps. */
   readonly timestamps: readonly Date[];
   readonly statement: Statement | undefined;
@@ -240,6 +245,10 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifiedBund
     throw fail('signature-invalid', `${source}: the signature does not verify with the certificate's key`);
   }
 
+  // An inclusion proof's own root hash and tree size must be the checkpoint's: sigstore-js proves inclusion against
+  // the signed checkpoint and ignores these two fields, so a bundle could otherwise carry a root no log signed.
+  for (const entry of entity.tlogEntries) checkProofMatchesCheckpoint(entry, source);
+
   // Cryptography: certificate chain and validity at the signing time, SCTs, logs, timestamps, signature.
   // A certificate is valid for minutes, so a keyless bundle needs a verified time (an SET's integrated time or an
   // RFC 3161 timestamp) to place the signature inside that window. A managed key given with --key has no validity
@@ -269,7 +278,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifiedBund
 
   const tlog = entity.tlogEntries.map((e) => ({
     logIndex: Number(e.logIndex),
-    integratedTime: new Date(Number(e.integratedTime) * 1000),
+    integratedTime: Number(e.integratedTime) > 0 ? new Date(Number(e.integratedTime) * 1000) : undefined,
     logId: Buffer.from(e.logId.keyId).toString('hex'),
   }));
   const timestamps = entity.timestamps.flatMap((t) =>
@@ -503,6 +512,23 @@ function checkPolicy(facts: SignerFacts, policy: IdentityPolicy, source: string)
     throw fail(
       'runner-mismatch',
       `${source}: signed on a ${show(facts.runnerEnvironment)} runner, expected ${quote(policy.runnerEnvironment)}`,
+    );
+  }
+}
+
+function checkProofMatchesCheckpoint(entry: SignedEntity['tlogEntries'][number], source: string): void {
+  const proof = entry.inclusionProof;
+  if (proof === undefined) return;
+  const envelope = proof.checkpoint?.envelope ?? '';
+  const [note] = envelope.split('\n\n');
+  const [, size, root] = (note ?? '').split('\n');
+  if (size === undefined || root === undefined || !/^\d+$/.test(size)) {
+    throw fail('tlog-invalid', `${source}: transparency-log entry does not verify: malformed checkpoint`);
+  }
+  if (size !== String(proof.treeSize) || !Buffer.from(root, 'base64').equals(Buffer.from(proof.rootHash))) {
+    throw fail(
+      'tlog-invalid',
+      `${source}: transparency-log entry does not verify: the inclusion proof's tree (size ${String(proof.treeSize)}) is not the one its checkpoint signs (size ${size})`,
     );
   }
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliIO, commands, EXIT, runCli } from '@airlock/cli';
 import { OidcProvider } from '@airlock/testkit';
+import { LoopbackRekorV2 } from '@airlock/testkit/rekor2';
 import { LoopbackSigstore } from '@airlock/testkit/sigstore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -290,5 +291,118 @@ describe('airlock sign / airlock verify', () => {
     const result = await cli(['verify', 'a.txt', '--trusted-root', 'trusted_root.json']);
     expect(result.code).toBe(EXIT.usage);
     expect(result.stderr).toMatch(/give the expected signer/);
+  });
+});
+
+describe('sign-bundle with a Rekor v2 signing config', () => {
+  let rekor2: LoopbackRekorV2;
+  beforeAll(async () => {
+    rekor2 = await LoopbackRekorV2.start();
+    const config = sigstore.signingConfig();
+    // v1 listed first: the client still picks the highest API version it speaks.
+    writeFileSync(
+      join(dir, 'signing_config.v2.json'),
+      JSON.stringify({ ...config, rekorTlogUrls: [...(config.rekorTlogUrls as object[]), rekor2.service()] }),
+    );
+    writeFileSync(
+      join(dir, 'signing_config.v2-no-tsa.json'),
+      JSON.stringify({ ...config, rekorTlogUrls: [rekor2.service()], tsaUrls: [] }),
+    );
+    writeFileSync(
+      join(dir, 'trusted_root.v2.json'),
+      JSON.stringify(rekor2.addToTrustedRoot(sigstore.trustedRoot({ tlog: false }))),
+    );
+  });
+  afterAll(() => rekor2.stop());
+
+  const sign = async (config: string, extra: string[] = []) =>
+    cli([
+      'sigstore',
+      'sign-bundle',
+      ...extra,
+      '--identity-token',
+      await oidc.issue('sigstore'),
+      '--bundle',
+      'b.txt.v2.sigstore.json',
+      '--trusted-root',
+      'trusted_root.v2.json',
+      '--signing-config',
+      config,
+      'b.txt',
+    ]);
+  const verify = (file: string) =>
+    cli([
+      'sigstore',
+      'verify-bundle',
+      '--bundle',
+      'b.txt.v2.sigstore.json',
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--trusted-root',
+      'trusted_root.v2.json',
+      file,
+    ]);
+
+  it('signs through the Rekor v2 log and a TSA; verify-bundle accepts it with a trusted root naming only that log', async () => {
+    const before = rekor2.treeSize;
+    const signed = await sign('signing_config.v2.json');
+    expect(signed.code, signed.stderr).toBe(EXIT.ok);
+    expect(rekor2.treeSize).toBe(before + 1);
+    const bundle = JSON.parse(readFileSync(join(dir, 'b.txt.v2.sigstore.json'), 'utf8'));
+    expect(bundle.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'hashedrekord', version: '0.0.2' });
+    expect(bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps).toHaveLength(1);
+    expect((await verify('b.txt')).code).toBe(EXIT.ok);
+    expect((await verify('a.txt')).code).toBe(EXIT.findings);
+  });
+
+  it('signs an in-toto statement through Rekor v2 (a dsse 0.0.2 entry)', async () => {
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'b.txt', digest: { sha256: sha('artifact b\n') } }],
+      predicateType: 'https://example.com/predicate',
+      predicate: {},
+    };
+    writeFileSync(join(dir, 'statement.v2.json'), JSON.stringify(statement));
+    const signed = await cli([
+      'sigstore',
+      'sign-bundle',
+      '--in-toto',
+      '--identity-token',
+      await oidc.issue('sigstore'),
+      '--bundle',
+      'statement.v2.sigstore.json',
+      '--signing-config',
+      'signing_config.v2.json',
+      'statement.v2.json',
+    ]);
+    expect(signed.code, signed.stderr).toBe(EXIT.ok);
+    const bundle = JSON.parse(readFileSync(join(dir, 'statement.v2.sigstore.json'), 'utf8'));
+    expect(bundle.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.2' });
+    const verified = await cli([
+      'sigstore',
+      'verify-bundle',
+      '--bundle',
+      'statement.v2.sigstore.json',
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--trusted-root',
+      'trusted_root.v2.json',
+      `sha256:${sha('artifact b\n')}`,
+    ]);
+    expect(verified.code, verified.stderr).toBe(EXIT.ok);
+  });
+
+  it('refuses a signing config that selects a Rekor v2 log without a timestamp authority', async () => {
+    const before = rekor2.treeSize;
+    const refused = await sign('signing_config.v2-no-tsa.json');
+    expect(refused.code).not.toBe(EXIT.ok);
+    expect(refused.stderr).toMatch(
+      /Rekor v2 log .* needs an RFC 3161 timestamp, but no timestamp authority is configured/,
+    );
+    expect(rekor2.treeSize).toBe(before);
   });
 });

@@ -94,7 +94,7 @@ describe('blob signatures', () => {
       runnerEnvironment: 'github-hosted',
     });
     expect(byFile.tlog[0]?.logIndex).toBe(signed.tlog?.logIndex);
-    expect(byFile.tlog[0]?.integratedTime.getTime()).toBe(sigstore.now.getTime());
+    expect(byFile.tlog[0]?.integratedTime?.getTime()).toBe(sigstore.now.getTime());
     expect(byFile.timestamps.map((t) => t.getTime())).toEqual([sigstore.now.getTime()]);
     expect(byFile.version).toBe('v0.3');
     const byDigest = await verifyBundle({

@@ -173,11 +173,22 @@ describe('signing configs', () => {
     });
 
   it('picks the services in force with supported API versions', () => {
+    // The highest Rekor API version in force wins (v2 over v1); parseSigningConfig leaves the TSA check to
+    // chooseEndpoints.
     expect(parseSigningConfig(config(), 'sc.json', new Date('2026-01-01'))).toEqual({
       fulcio: 'https://fulcio.example',
-      rekor: 'https://rekor.example',
+      rekor: 'https://rekor2.example',
       tsa: undefined,
+      tlogs: [{ url: 'https://rekor2.example', majorApiVersion: 2 }],
     });
+    const v1Only = config({
+      rekorTlogUrls: [
+        { url: 'https://rekor.example', majorApiVersion: 1, validFor: { start: '2024-01-01T00:00:00Z' } },
+      ],
+    });
+    expect(parseSigningConfig(v1Only, 'sc.json', new Date('2026-01-01')).tlogs).toEqual([
+      { url: 'https://rekor.example', majorApiVersion: 1 },
+    ]);
     expect(parseSigningConfig(config(), 'sc.json', new Date('2024-06-01')).tsa).toBe(
       'https://tsa.example/api/v1/timestamp',
     );
