@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { verifyChain } from '@airlock/core';
 import { Job, type JobOptions, OidcProvider, type StepRun } from '@airlock/testkit';
 import { GitHubAttestationsApi } from '@airlock/testkit/github-attestations';
+import { LoopbackRekorV2 } from '@airlock/testkit/rekor2';
 import { LoopbackSigstore } from '@airlock/testkit/sigstore';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { actionDir } from '../../support/paths.ts';
@@ -215,6 +216,62 @@ describe('blob mode', () => {
     const verify = await job.step(VERIFY, { inputs: { 'subject-path': 'dist/*.tgz', ...VERIFY_INPUTS } });
     expect(verify.outcome, verify.log).toBe('success');
     expect(verify.outputs.verified).toBe('2');
+  });
+});
+
+describe('Rekor v2', () => {
+  let rekor2: LoopbackRekorV2;
+  beforeAll(async () => {
+    rekor2 = await LoopbackRekorV2.start();
+  });
+  afterAll(() => rekor2.stop());
+
+  /** A job whose signing config lists the v1 and the v2 log, and whose trusted root names only the v2 log. */
+  function v2Job(options: { tsa?: boolean } = {}): Job {
+    const job = newJob();
+    const config = sigstore.signingConfig();
+    writeFileSync(
+      join(job.workspace, 'signing_config.json'),
+      JSON.stringify({
+        ...config,
+        rekorTlogUrls: [...(config.rekorTlogUrls as object[]), rekor2.service()],
+        ...(options.tsa === false ? { tsaUrls: [] } : {}),
+      }),
+    );
+    writeFileSync(
+      join(job.workspace, 'trusted_root.json'),
+      JSON.stringify(rekor2.addToTrustedRoot(sigstore.trustedRoot({ tlog: false }))),
+    );
+    return job;
+  }
+
+  it('signs blobs and an attestation through the v2 log and a TSA; the verify gate accepts them', async () => {
+    const job = v2Job();
+    const before = rekor2.treeSize;
+    const blobs = await job.step(SIGN, { inputs: { 'subject-path': 'dist/*.tgz', mode: 'blob', ...SIGN_INPUTS } });
+    expect(blobs.outcome, blobs.log).toBe('success');
+    const attest = await job.step(SIGN, { inputs: { 'subject-path': 'dist/*.tgz', ...SIGN_INPUTS }, id: 'attest' });
+    expect(attest.outcome, attest.log).toBe('success');
+    expect(rekor2.treeSize).toBe(before + 3);
+    const bundlePath = attest.outputs['bundle-path'] as string;
+    const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    expect(bundle.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.2' });
+    const blob = JSON.parse(readFileSync(join(job.workspace, 'dist', 'app-linux.tgz.sigstore.json'), 'utf8'));
+    expect(blob.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'hashedrekord', version: '0.0.2' });
+    for (const inputs of [{}, { 'bundle-path': bundlePath, 'predicate-type': 'https://slsa.dev/provenance/v1' }]) {
+      const verify = await job.step(VERIFY, { inputs: { 'subject-path': 'dist/*.tgz', ...VERIFY_INPUTS, ...inputs } });
+      expect(verify.outcome, verify.log).toBe('success');
+      expect(verify.outputs.verified).toBe('2');
+    }
+  });
+
+  it('refuses a signing config that selects the v2 log without a timestamp authority', async () => {
+    const job = v2Job({ tsa: false });
+    const before = rekor2.treeSize;
+    const sign = await job.step(SIGN, { inputs: { 'subject-path': 'dist/*.tgz', ...SIGN_INPUTS } });
+    expect(sign.outcome).toBe('failure');
+    expect(errors(sign).join('\n')).toMatch(/Rekor v2 log .* needs an RFC 3161 timestamp/);
+    expect(rekor2.treeSize).toBe(before);
   });
 });
 
