@@ -185,6 +185,8 @@ function entryFromResponse(response: BufferedResponse): RekorEntry {
   return { ...entry, uuid };
 }
 
+const REKOR_V2_TIMEOUT_MS = 20_000;
+
 /** The protobuf-JSON CreateEntryRequest of Rekor v2: exactly one of the two entry kinds it accepts. */
 export type RekorV2Request =
   | { readonly hashedRekordRequestV002: object; readonly dsseRequestV002?: never }
@@ -203,6 +205,9 @@ export async function createRekorV2Entry(
   const url = join(rekor, 'api/v2/log/entries');
   const response = await post(http, 'rekor-failed', 'Rekor v2', {
     url,
+    // Rekor v2 batches uploads before it signs a checkpoint; clients are asked to wait at least 10 s (sigstore-js
+    // waits 20 s).
+    timeoutMs: REKOR_V2_TIMEOUT_MS,
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(request),
   });

@@ -250,6 +250,37 @@ describe('signing through Rekor v2 and a TSA', () => {
     expect(() => jsVerifier.verify(first.bundle, Buffer.from('one'))).not.toThrow();
   });
 
+  it('EXACT with count 2 writes each signature to two v2 logs; the bundle carries both entries', async () => {
+    const second = await LoopbackRekorV2.start();
+    try {
+      const config = {
+        ...signingConfig,
+        rekorTlogUrls: [rekor2.service(), second.service()],
+        rekorTlogConfig: { selector: 'EXACT', count: 2 },
+      };
+      const both = new KeylessSigner({ http, endpoints: choose(config), identityToken: () => oidc.issue('sigstore') });
+      const content = Buffer.from('logged twice\n');
+      const signed = await both.signDigestBundle(sha(content));
+      expect(second.treeSize).toBe(1);
+      expect(signed.bundle.verificationMaterial.tlogEntries.map((e) => e.logId.keyId)).toEqual([
+        rekor2.logId.toString('base64'),
+        second.logId.toString('base64'),
+      ]);
+      const root = second.addToTrustedRoot(JSON.parse(trustedRootText));
+      const bothTrusted = parseTrustedRoot(JSON.stringify(root), 'trusted_root.json');
+      const ours = await verifyBundle({
+        bundle: signed.json,
+        source: 'b',
+        artifact: { kind: 'digest', sha256: sha(content) },
+        trust: bothTrusted,
+        policy,
+      });
+      expect(ours.tlog).toHaveLength(2);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('a tampered inclusion proof or checkpoint fails verification', async () => {
     const content = Buffer.from('proof target\n');
     const signed = await signer.signDigestBundle(sha(content));
