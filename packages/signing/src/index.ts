@@ -11,20 +11,11 @@
  * `embeddedPublicGoodRoot()` or `fetchPublicGoodRoot()`; it returns the signer's identity and GitHub facts, the log
  * entries and timestamps, and the statement of an attestation, or throws with a named reason.
  */
-export { type SignerFacts, signerFacts } from './certificate.ts';
+
 export { chooseEndpoints, type InstanceChoice, parseSigningConfig, SIGNING_CONFIG_MEDIA_TYPE_V02 } from './config.ts';
-export {
-  mapLimit,
-  parseSha256,
-  READ_CHUNK_BYTES,
-  SHA256_HEX,
-  type Sha256Hex,
-  sha256Bytes,
-  sha256File,
-} from './digest.ts';
-export { SigningError, type SigningErrorCode, VERIFICATION_FAILURES } from './errors.ts';
+export { mapLimit, READ_CHUNK_BYTES } from './digest.ts';
 export { type UploadedAttestation, type UploadRequest, uploadAttestation } from './github.ts';
-export { signPrehashedP256, verifyPrehashed } from './prehash.ts';
+export { signPrehashedP256 } from './prehash.ts';
 export { PUBLIC_GOOD, type SigstoreEndpoints, STAGING } from './services.ts';
 export { KeylessSigner, type KeylessSignerOptions, pae, type SignedBundle, type SigningCertificate } from './sign.ts';
 export {
@@ -43,26 +34,9 @@ export {
 } from './statement.ts';
 export {
   dedupeSubjects,
-  expandPaths,
   parseChecksums,
   resolveSubjects,
   type Subject,
   type SubjectSources,
-  subjectName,
 } from './subjects.ts';
-export {
-  embeddedPublicGoodRoot,
-  fetchPublicGoodRoot,
-  parseTrustedRoot,
-  type Trust,
-  type TrustOptions,
-  trustFromJson,
-} from './trust.ts';
-export {
-  type Artifact,
-  type IdentityPolicy,
-  parseBundle,
-  type VerifiedBundle,
-  type VerifyRequest,
-  verifyBundle,
-} from './verify.ts';
+export * from './verification.ts';
