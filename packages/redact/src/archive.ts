@@ -1,5 +1,8 @@
-import { crc32, deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { RedactError } from './errors.ts';
+
+/** node:zlib, loaded when an archive is first read or written (redacting a stream never needs it). */
+const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib');
 
 /**
  * Just enough of zip, tar and gzip to scan the text members of build artifacts and write redacted copies, with limits
@@ -101,8 +104,8 @@ function checkRatio(what: string, compressed: number, decompressed: number, limi
 function inflate(what: string, data: Buffer, method: 'raw' | 'gzip', max: number): Buffer {
   try {
     return method === 'raw'
-      ? inflateRawSync(data, { maxOutputLength: max + 1 })
-      : gunzipSync(data, { maxOutputLength: max + 1 });
+      ? zlib().inflateRawSync(data, { maxOutputLength: max + 1 })
+      : zlib().gunzipSync(data, { maxOutputLength: max + 1 });
   } catch (error) {
     if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw bomb(what, `decompresses to more than ${max} bytes`);
@@ -218,9 +221,9 @@ export function writeZip(members: readonly Member[]): Buffer {
   for (const m of members) {
     const name = Buffer.from(m.name, 'utf8');
     const data = m.directory ? Buffer.alloc(0) : m.data;
-    const compressed = data.length > 0 ? deflateRawSync(data) : data;
+    const compressed = data.length > 0 ? zlib().deflateRawSync(data) : data;
     const method = data.length > 0 ? 8 : 0;
-    const crc = crc32(data);
+    const crc = zlib().crc32(data);
     const meta = m.zipMeta ?? { time: 0, date: 0x21, external: 0, made: 20 };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(LOCAL, 0);

@@ -1,6 +1,9 @@
-import { readdir, stat } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
 import { isAbsolute, join, matchesGlob, relative, resolve, sep } from 'node:path';
 import { RedactError } from './errors.ts';
+
+/** node:fs/promises, loaded on first use (redacting a stream never needs it). */
+const fsp = (): typeof FsPromises => process.getBuiltinModule('node:fs/promises');
 
 /**
  * `paths` as users write them for upload-artifact: one glob per line (or comma), `!pattern` to exclude, a directory
@@ -22,7 +25,7 @@ function normalizePattern(pattern: string, cwd: string): string {
 async function walk(dir: string, out: string[]): Promise<void> {
   let entries: import('node:fs').Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await fsp().readdir(dir, { withFileTypes: true });
   } catch {
     return;
   }
@@ -32,7 +35,9 @@ async function walk(dir: string, out: string[]): Promise<void> {
     else if (entry.isFile()) out.push(path);
     else if (entry.isSymbolicLink()) {
       // Linked files are uploaded by upload-artifact, so they are scanned; linked directories are not followed.
-      const target = await stat(path).catch(() => undefined);
+      const target = await fsp()
+        .stat(path)
+        .catch(() => undefined);
       if (target?.isFile()) out.push(path);
     }
   }
@@ -55,7 +60,9 @@ export async function expandPaths(
     const absolute = normalizePattern(pattern, cwd);
     const matched: string[] = [];
     if (!GLOB_CHARS.test(absolute)) {
-      const info = await stat(absolute).catch(() => undefined);
+      const info = await fsp()
+        .stat(absolute)
+        .catch(() => undefined);
       if (info?.isFile()) matched.push(absolute);
       else if (info?.isDirectory()) await walk(absolute, matched);
     } else {

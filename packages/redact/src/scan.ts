@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import {
   ArchiveError,
   type ArchiveKind,
@@ -20,6 +20,10 @@ import type { Finding, Redactor } from './engine.ts';
 import { locate, locateBuffer } from './locate.ts';
 import { displayPath } from './paths.ts';
 import { pumpFile } from './pump.ts';
+
+/** Loaded on first use: redacting a stream needs neither (node:fs/promises and node:zlib cost start-up time). */
+const fsp = (): typeof FsPromises => process.getBuiltinModule('node:fs/promises');
+const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib');
 
 /**
  * Scanning files before they are uploaded: logs, build outputs, test reports, and the members of zip, tar and gzip
@@ -99,8 +103,8 @@ function copyPath(redactTo: string, display: string): string {
 
 async function writeCopy(redactTo: string, display: string, data: Buffer): Promise<void> {
   const target = copyPath(redactTo, display);
-  await mkdir(dirname(target), { recursive: true });
-  await writeFile(target, data, { mode: 0o600 });
+  await fsp().mkdir(dirname(target), { recursive: true });
+  await fsp().writeFile(target, data, { mode: 0o600 });
 }
 
 class Scanner {
@@ -119,8 +123,8 @@ class Scanner {
     let head: Buffer;
     let size: number;
     try {
-      size = (await stat(path)).size;
-      const handle = await open(path, 'r');
+      size = (await fsp().stat(path)).size;
+      const handle = await fsp().open(path, 'r');
       try {
         const buffer = Buffer.alloc(Math.min(size, SNIFF));
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
@@ -151,7 +155,7 @@ class Scanner {
         );
         return;
       }
-      const data = await readFile(path);
+      const data = await fsp().readFile(path);
       const rewritten = this.#archive(display, kind, data, 1, { left: this.#limits.maxTotalBytes });
       if (this.#o.redactTo !== undefined && rewritten !== undefined) {
         await writeCopy(this.#o.redactTo, display, rewritten);
@@ -282,9 +286,9 @@ class Scanner {
     if (failed) return undefined;
     if (!changed) return data;
     if (container === 'zip') return writeZip(rewritten);
-    if (container === 'gz') return gzipSync((rewritten[0] as Member).data);
+    if (container === 'gz') return zlib().gzipSync((rewritten[0] as Member).data);
     const tar = writeTar(rewritten);
-    return container === 'tar.gz' ? gzipSync(tar) : tar;
+    return container === 'tar.gz' ? zlib().gzipSync(tar) : tar;
   }
 
   #problem(path: string, code: ScanProblem['code'], message: string): void {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Finding, Redactor } from './engine.ts';
@@ -52,7 +52,7 @@ export function into(target: OutputSink): Writable {
 }
 
 export async function runRedacted(options: WrapOptions): Promise<WrapResult> {
-  const spawn = options.spawn ?? nodeSpawn;
+  const spawn = options.spawn ?? process.getBuiltinModule('node:child_process').spawn;
   const forwarded: NodeJS.Signals[] = [];
   let child: ChildProcess;
   try {
