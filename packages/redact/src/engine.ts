@@ -3,6 +3,7 @@ import { LiteralIndex, LONG_LITERAL_MIN } from './literals.ts';
 import { PREFILTER_MIN_PATTERN, Prefilter } from './prefilter.ts';
 import { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
 import { DEFAULT_MIN_LENGTH, secretVariants } from './variants.ts';
+import { createSampler } from './wasm-sampler.ts';
 
 /**
  * The redaction engine: registered secrets (with every variant) and rules for unknown secrets, applied to a byte
@@ -192,7 +193,10 @@ export class Redactor {
       if (bytes.length >= LONG_LITERAL_MIN) long.push(bytes);
       else patterns.push({ bytes, kind: 'literal', id: 0 });
     }
-    this.literals = long.length === 0 ? undefined : new LiteralIndex(long);
+    // One WebAssembly memory for both samplers: the long-literal samples of the bytes the prefilter has copied in are
+    // taken from its copy (RedactionStream.#scan), so each byte is copied into WebAssembly once, not twice.
+    const sampler = createSampler();
+    this.literals = long.length === 0 ? undefined : new LiteralIndex(long, sampler);
     const keywordIds = new Map<string, number>();
     const keywordRules: CompiledRule[][] = [];
     for (const rule of this.rules) {
@@ -217,6 +221,7 @@ export class Redactor {
         ? new Prefilter(
             this.automaton,
             patterns.map((p) => p.bytes),
+            sampler,
           )
         : undefined;
     this.skipped = skipped;
@@ -373,7 +378,36 @@ export class RedactionStream {
         s = delta[(s & mask) + (classOf[buf[i] as number] as number)] as number;
         if ((s & flag) !== 0) this.#accept(s, base + i + 1);
       }
-      prefilter.scan(buf, from, n, head, (state, end) => this.#accept(state, base + end));
+      // The long-literal samples of the new bytes are taken piece by piece from the prefilter's copy of them in the
+      // memory the two share (candidates verified later, in #sampleLiterals, in the same order as without this).
+      const literals = this.#r.literals;
+      let onPiece: ((pieceBase: number, lo: number, hi: number) => void) | undefined;
+      let cursor = 0;
+      let m = 0;
+      if (literals !== undefined) {
+        const k = literals.stride;
+        let i = this.#nextSample;
+        if (i < base) i += Math.ceil((base - i) / k) * k;
+        this.#passStart = i;
+        cursor = i - base;
+        const hits = this.#passHits;
+        const push = (pattern: number, start: number) => {
+          hits[m++] = pattern;
+          hits[m++] = start;
+        };
+        onPiece = (pieceBase, lo, hi) => {
+          for (; cursor < lo && cursor + 4 <= hi; cursor += k) literals.sample(buf, cursor, push);
+          if (cursor + 4 <= hi) {
+            m = literals.scanCopied(buf, pieceBase, cursor, hi, hits, m);
+            cursor += (Math.floor((hi - 4 - cursor) / k) + 1) * k;
+          }
+        };
+      }
+      prefilter.scan(buf, from, n, head, (state, end) => this.#accept(state, base + end), onPiece);
+      if (literals !== undefined) {
+        this.#passCount = m;
+        this.#passEnd = base + cursor;
+      }
       this.#state = walk(a, buf, n - warm, n, 0);
       return;
     }
@@ -408,6 +442,12 @@ export class RedactionStream {
   readonly #scanState = new Int32Array(4);
   readonly #events = new Int32Array(5 * SEGMENT);
 
+  /** Long-literal candidates found by #scan from the prefilter's copy of the input: samples #passStart ≤ i < #passEnd. */
+  readonly #passHits: number[] = [];
+  #passCount = -1;
+  #passStart = 0;
+  #passEnd = 0;
+
   /** Examines the long-literal samples the new bytes complete, and the candidates still waiting. */
   #sampleLiterals(literals: LiteralIndex): void {
     if (this.#candidates.length > 0) {
@@ -422,6 +462,13 @@ export class RedactionStream {
     for (; i + 4 <= end && i < base; i += k) {
       // A sample straddling bytes already emitted (after a pause): read it from the history.
       literals.sample(this.#slice(i, i + 4), 0, (pattern, start) => this.#verify(literals, pattern, i + start));
+    }
+    const passCount = this.#passCount;
+    this.#passCount = -1;
+    if (passCount >= 0 && i === this.#passStart) {
+      const hits = this.#passHits;
+      for (let h = 0; h < passCount; h += 2) this.#verify(literals, hits[h] as number, base + (hits[h + 1] as number));
+      i = this.#passEnd;
     }
     if (i + 4 <= end) {
       const hits = this.#hits;

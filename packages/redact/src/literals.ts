@@ -41,7 +41,7 @@ export class LiteralIndex {
   readonly maxLength: number;
   readonly #filter = new Int32Array(2 ** (FILTER_BITS - 5));
   /** The sampling loop (WebAssembly), with a copy of the filter in its memory. */
-  readonly #sampler: Sampler = createSampler();
+  readonly #sampler: Sampler;
   /**
    * 4-gram → (pattern, offset) entries, as a chained hash table in typed arrays: the first entry of each bucket, and
    * per entry its 4-gram, pattern, offset and the next entry of the same bucket (entries of one 4-gram in the order
@@ -60,7 +60,12 @@ export class LiteralIndex {
   readonly #first2 = new Uint8Array(65536);
   readonly #first3 = new Uint8Array(2 ** 21);
 
-  constructor(patterns: readonly Buffer[]) {
+  /**
+   * `sampler`: a sampler whose memory this index may share (its filter goes in the region at FILTER_OFFSET, which no
+   * one else writes), so that {@link scanCopied} can sample input the prefilter has already copied there.
+   */
+  constructor(patterns: readonly Buffer[], sampler: Sampler = createSampler()) {
+    this.#sampler = sampler;
     this.patterns = patterns;
     const min = Math.min(...patterns.map((p) => p.length));
     this.maxLength = Math.max(0, ...patterns.map((p) => p.length));
@@ -172,6 +177,39 @@ export class LiteralIndex {
         }
       }
       a += count * stride;
+    }
+    return n;
+  }
+
+  /**
+   * {@link scan} of the samples at from, from + stride, … (while 4 bytes are available before `end`), without copying:
+   * the sampler's memory already holds buf[p] at DATA_OFFSET + (p − base) for every p in [from, end) (the prefilter
+   * copied it there). Candidates are appended to `hits` from index `n`; returns the new count.
+   */
+  scanCopied(buf: Uint8Array, base: number, from: number, end: number, hits: number[], n0: number): number {
+    if (from + 4 > end) return n0;
+    const stride = this.stride;
+    const { sample4, words } = this.#sampler;
+    const heads = this.#heads;
+    const shift = this.#shift;
+    const grams = this.#grams;
+    const entryPattern = this.#entryPattern;
+    const entryOffset = this.#entryOffset;
+    const next = this.#next;
+    let n = n0;
+    const count = Math.floor((end - 4 - from) / stride) + 1;
+    const p = DATA_OFFSET + (from - base);
+    const m = sample4(p, p + count * stride, stride, OUT_OFFSET);
+    for (let k = 0; k < m; k++) {
+      const i = base + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);
+      const gram = gramAt(buf, i);
+      const g = gram | 0;
+      for (let e = heads[Math.imul(gram, 0x85ebca6b) >>> shift] as number; e >= 0; e = next[e] as number) {
+        if (grams[e] === g) {
+          hits[n++] = entryPattern[e] as number;
+          hits[n++] = i - (entryOffset[e] as number);
+        }
+      }
     }
     return n;
   }

@@ -34,13 +34,15 @@ export const PREFILTER_MIN_PATTERN = 3;
 
 export class Prefilter {
   /** The sampling loop, with both tables in its memory. */
-  readonly #sampler: Sampler = createSampler();
+  readonly #sampler: Sampler;
   readonly #a: Automaton;
   /** Occurrences found by {@link scan}: end positions and node states. */
   #ends = new Int32Array(1024);
   #nodes = new Int32Array(1024);
 
-  constructor(automaton: Automaton, patterns: readonly Uint8Array[]) {
+  /** `sampler`: one whose memory may be shared with a LiteralIndex (the two use separate tables in it). */
+  constructor(automaton: Automaton, patterns: readonly Uint8Array[], sampler: Sampler = createSampler()) {
+    this.#sampler = sampler;
     this.#a = automaton;
     for (const p of patterns) {
       if (p.length < PREFILTER_MIN_PATTERN) throw new Error('prefilter: a pattern shorter than 3 bytes');
@@ -69,8 +71,19 @@ export class Prefilter {
    * Every pattern occurrence in buf[0, n) that starts at or after `from` and ends after `after` (positions relative
    * to buf), as accepts for the automaton: `accept(state, end)` in increasing order of end, `state` being a state
    * (with {@link ACCEPT_FLAG}) whose outputs are all the patterns ending at `end`.
+   *
+   * `onPiece(base, lo, hi)`, if given, is called after each piece of input has been sampled, while the sampler's memory
+   * holds buf[p] at DATA_OFFSET + (p − base) for lo ≤ p < hi (a sharer of the memory may read it, and overwrite the
+   * output area).
    */
-  scan(buf: Uint8Array, from: number, n: number, after: number, accept: (state: number, end: number) => void): void {
+  scan(
+    buf: Uint8Array,
+    from: number,
+    n: number,
+    after: number,
+    accept: (state: number, end: number) => void,
+    onPiece?: (base: number, lo: number, hi: number) => void,
+  ): void {
     let count = 0;
     const { scan, bytes, words } = this.#sampler;
     // Pieces of input copied into the sampler's memory (with the byte before each): words at a, a + 4, … (samples at
@@ -89,6 +102,7 @@ export class Prefilter {
         const s = a + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);
         if (s >= from) count = this.#verify(buf, s, n, after, count);
       }
+      if (onPiece !== undefined) onPiece(a, a > 0 ? a - 1 : a, copyEnd);
       a += 4 * count4;
     }
     // Starts after the last word's reach.

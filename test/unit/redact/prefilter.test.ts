@@ -232,3 +232,62 @@ describe('locate and locateBuffer (line breaks counted in WebAssembly)', () => {
     );
   });
 });
+
+describe('long-literal samples taken from the prefilter’s copy of the input (shared WebAssembly memory)', () => {
+  // Pieces of input go into WebAssembly 256 KiB at a time; long registered secrets are planted across those piece
+  // boundaries (of the whole input and of each write) and at random, and the input is written in random pieces,
+  // some into headroom as pumpFile does. The stream without the prefilter samples every literal by copying the input
+  // itself: the reference.
+  it('gives the same output and findings as sampling from a copy of its own, across piece and write boundaries', () => {
+    const PIECE = 1 << 18;
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'grapheme-ascii', minLength: 16, maxLength: 60 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: PIECE + 1000, max: 3 * PIECE }),
+        fc.array(fc.tuple(fc.nat(3), fc.integer({ min: -80, max: 80 }), fc.nat(3), fc.nat(2)), { maxLength: 24 }),
+        fc.array(fc.integer({ min: 1, max: 2 * PIECE }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }),
+        (secrets, size, plants, sizes, inPlace) => {
+          const text = Buffer.alloc(size);
+          for (let i = 0; i < size; i++) text[i] = i % 61 === 60 ? 0x0a : 0x61 + ((i * 7) % 23);
+          let writeAt = 0;
+          const boundaries: number[] = [];
+          for (const s of sizes) boundaries.push((writeAt += s));
+          for (const [k, delta, which, variant] of plants) {
+            const s = secrets[which % secrets.length] as string;
+            const bytes = Buffer.from([s, Buffer.from(s).toString('base64'), encodeURIComponent(s)][variant] as string);
+            const anchor = k === 3 ? (boundaries[which % boundaries.length] as number) : k * PIECE + (k > 0 ? 1 : 0);
+            const at = Math.max(0, Math.min(size - bytes.length, anchor + delta));
+            bytes.copy(text, at);
+          }
+          const run = (prefilter: boolean) => {
+            const redactor = new Redactor({ secrets, prefilter, replacement: 'rule' });
+            const stream = redactor.stream();
+            const out: Buffer[] = [];
+            let from = 0;
+            for (let i = 0; from < size; i++) {
+              const to = Math.min(size, from + (sizes[i % sizes.length] as number));
+              if (inPlace[i % inPlace.length]) {
+                const headroom = 64 * 1024;
+                const buffer = Buffer.alloc(headroom + (to - from));
+                text.copy(buffer, headroom, from, to);
+                stream.writeInPlace(buffer, headroom, buffer.length, (b) => out.push(Buffer.from(b)));
+              } else {
+                out.push(Buffer.from(stream.write(text.subarray(from, to))));
+              }
+              from = to;
+            }
+            out.push(stream.end());
+            return { out: Buffer.concat(out), findings: stream.findings, literals: redactor.literals !== undefined };
+          };
+          const fast = run(true);
+          const slow = run(false);
+          expect(fast.literals).toBe(true);
+          expect(fast.out.equals(slow.out)).toBe(true);
+          expect(fast.findings).toEqual(slow.findings);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
