@@ -252,7 +252,10 @@ describe('long-literal samples taken from the prefilter’s copy of the input (s
           for (let i = 0; i < size; i++) text[i] = i % 61 === 60 ? 0x0a : 0x61 + ((i * 7) % 23);
           let writeAt = 0;
           const boundaries: number[] = [];
-          for (const s of sizes) boundaries.push((writeAt += s));
+          for (const s of sizes) {
+            writeAt += s;
+            boundaries.push(writeAt);
+          }
           for (const [k, delta, which, variant] of plants) {
             const s = secrets[which % secrets.length] as string;
             const bytes = Buffer.from([s, Buffer.from(s).toString('base64'), encodeURIComponent(s)][variant] as string);
