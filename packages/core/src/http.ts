@@ -30,6 +30,9 @@ export interface FetchInitLike {
 
 export type FetchLike = (url: string, init: FetchInitLike) => Promise<FetchResponseLike>;
 
+/** The least time left for which another attempt is made before the deadline. */
+export const MIN_ATTEMPT_MS = 100;
+
 export type HttpErrorCode = 'http-timeout' | 'http-network' | 'http-deadline' | 'http-too-large';
 
 export class HttpError extends AirlockError<HttpErrorCode> {
@@ -169,13 +172,23 @@ export class HttpClient {
       body = req.body;
     }
 
+    // Out of time after `attempt` attempts: the last answer goes back to the caller (a 503 stays a 503), or the
+    // last error becomes a deadline error.
+    const outOfTime = (outcome: Attempt, attempt: number, what: string): BufferedResponse => {
+      this.#logger.debug(`${where}: ${what}; no time left for attempt ${attempt + 1}`);
+      if (outcome.response) return outcome.response;
+      throw new HttpError(
+        'http-deadline',
+        `${service} did not succeed within ${Math.round(retry.deadlineMs / 1000)} s (${attempt} attempts, last: ${outcome.error?.message ?? what})`,
+        { cause: outcome.error, attempts: attempt },
+      );
+    };
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - this.#now();
       const timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? this.#timeoutMs, remaining));
       const outcome = await this.#attempt(url, { method, headers, body }, timeoutMs, attempt, service, where, req);
       const decision = classify(outcome);
-      const status = outcome.response?.status;
-      const what = outcome.response ? `HTTP ${status}` : (outcome.error as HttpError).message;
+      const what = outcome.response ? `HTTP ${outcome.response.status}` : (outcome.error as HttpError).message;
       if (decision === 'done' || attempt >= retry.maxAttempts) {
         if (decision === 'retry') this.#logger.debug(`${where}: ${what}; giving up after ${attempt} attempts`);
         if (outcome.response) return outcome.response;
@@ -186,19 +199,15 @@ export class HttpClient {
         ? retryAfterMs(outcome.response.header('retry-after'), this.#now())
         : undefined;
       if (retryAfter !== undefined) delay = Math.max(delay, retryAfter);
-      if (this.#now() + delay >= deadline) {
-        this.#logger.debug(`${where}: ${what}; no time left for attempt ${attempt + 1}`);
-        if (outcome.response) return outcome.response;
-        throw new HttpError(
-          'http-deadline',
-          `${service} did not succeed within ${Math.round(retry.deadlineMs / 1000)} s (${attempt} attempts, last: ${outcome.error?.message ?? what})`,
-          { cause: outcome.error, attempts: attempt, status },
-        );
-      }
+      // An attempt needs time to be worth making: one started with a few milliseconds left can only time out, and
+      // its timeout would hide the answer that matters (the 503 or the throttling before it).
+      if (this.#now() + delay + MIN_ATTEMPT_MS >= deadline) return outOfTime(outcome, attempt, what);
       this.#logger.debug(
         `${where}: ${what}; retrying in ${Math.round(delay)} ms (attempt ${attempt + 1} of ${retry.maxAttempts})`,
       );
       await this.#sleep(delay);
+      // A late timer can still eat the margin.
+      if (deadline - this.#now() < MIN_ATTEMPT_MS) return outOfTime(outcome, attempt, what);
     }
   }
 

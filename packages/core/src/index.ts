@@ -31,6 +31,7 @@ export {
   HttpError,
   type HttpErrorCode,
   type HttpRequest,
+  MIN_ATTEMPT_MS,
   type ProxySettings,
   proxySettingsFromEnv,
   type RetryOptions,

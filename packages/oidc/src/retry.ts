@@ -6,6 +6,7 @@ import {
   type HttpClient,
   HttpError,
   type HttpRequest,
+  MIN_ATTEMPT_MS,
 } from '@airlock/core';
 import { OidcError } from './errors.ts';
 import type { FreshToken } from './tokens.ts';
@@ -107,7 +108,9 @@ export async function sendWithToken(
     const outcome: Attempt = response !== undefined ? { response } : { error: error as HttpError };
     const transient = classify(outcome) === 'retry';
     const delay = backoffMs(round, budget);
-    if (!transient || budget.now() + delay >= budget.deadlineAt) {
+    // As in HttpClient: no new series in the last moments, where its first attempt could only time out and hide
+    // the provider's own answer.
+    if (!transient || budget.now() + delay + MIN_ATTEMPT_MS >= budget.deadlineAt) {
       if (response !== undefined) return { response, attempts, tokens };
       throw error;
     }

@@ -107,6 +107,39 @@ describe('HttpClient retries', () => {
     expect(calls).toHaveLength(5);
   });
 
+  it('makes no attempt in the last moments before the deadline, even when a timer fires late', async () => {
+    // 503s; each sleep overshoots by 50 ms, as a loaded machine's timers do. Without the margin the last attempt
+    // would start with a few milliseconds left, time out, and hide the 503 behind its timeout.
+    let t = 0;
+    const { fetch, calls } = scripted([503]);
+    const http = new HttpClient({
+      fetch,
+      sleep: async (ms) => {
+        t += ms + 50;
+      },
+      random: () => 1,
+      now: () => t,
+      retry: { maxAttempts: 100, baseDelayMs: 1000, maxDelayMs: 1000, deadlineMs: 3_120 },
+    });
+    const res = await http.request({ url: 'https://x.example/' });
+    expect(res.status).toBe(503);
+    expect(calls).toHaveLength(3); // at 0, 1050 and 2100 ms; at 3150 ms the deadline has passed
+    // Time left after a sleep, but less than an attempt needs: the last response still comes back.
+    t = 0;
+    const late = new HttpClient({
+      fetch,
+      sleep: async (ms) => {
+        t += ms + 70;
+      },
+      random: () => 1,
+      now: () => t,
+      retry: { maxAttempts: 100, baseDelayMs: 1000, maxDelayMs: 1000, deadlineMs: 1_150 },
+    });
+    calls.length = 0;
+    expect((await late.request({ url: 'https://x.example/' })).status).toBe(503);
+    expect(calls).toHaveLength(1); // 1,000 + 100 < 1,150 lets it sleep; at 1,070 only 80 ms are left
+  });
+
   it('turns repeated network errors into an external HttpError naming the service, without the query string', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     const { fetch, calls } = scripted([refused]);
