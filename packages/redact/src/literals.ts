@@ -151,13 +151,7 @@ export class LiteralIndex {
    */
   scan(buf: Uint8Array, from: number, end: number, hits: number[]): number {
     const stride = this.stride;
-    const { sample4, bytes, words } = this.#sampler;
-    const heads = this.#heads;
-    const shift = this.#shift;
-    const grams = this.#grams;
-    const entryPattern = this.#entryPattern;
-    const entryOffset = this.#entryOffset;
-    const next = this.#next;
+    const { sample4, bytes } = this.#sampler;
     // Pieces copied into the sampler's memory; the samples whose 4-gram is in the filter come back, then the table.
     let n = 0;
     for (let a = from; a + 4 <= end; ) {
@@ -165,17 +159,7 @@ export class LiteralIndex {
       const count = Math.floor((b - 4 - a) / stride) + 1;
       bytes.set(buf.subarray(a, b), DATA_OFFSET);
       const m = sample4(DATA_OFFSET, DATA_OFFSET + count * stride, stride, OUT_OFFSET);
-      for (let k = 0; k < m; k++) {
-        const i = a + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);
-        const gram = gramAt(buf, i);
-        const g = gram | 0;
-        for (let e = heads[Math.imul(gram, 0x85ebca6b) >>> shift] as number; e >= 0; e = next[e] as number) {
-          if (grams[e] === g) {
-            hits[n++] = entryPattern[e] as number;
-            hits[n++] = i - (entryOffset[e] as number);
-          }
-        }
-      }
+      n = this.#candidates(buf, a, m, hits, n);
       a += count * stride;
     }
     return n;
@@ -189,7 +173,19 @@ export class LiteralIndex {
   scanCopied(buf: Uint8Array, base: number, from: number, end: number, hits: number[], n0: number): number {
     if (from + 4 > end) return n0;
     const stride = this.stride;
-    const { sample4, words } = this.#sampler;
+    const count = Math.floor((end - 4 - from) / stride) + 1;
+    const p = DATA_OFFSET + (from - base);
+    const m = this.#sampler.sample4(p, p + count * stride, stride, OUT_OFFSET);
+    return this.#candidates(buf, base, m, hits, n0);
+  }
+
+  /**
+   * The table lookups behind {@link scan} and {@link scanCopied}: the sampler wrote `m` sample offsets (memory offsets,
+   * DATA_OFFSET standing for buf[base]); each entry of the sample's 4-gram is appended to `hits` from index `n` as
+   * (pattern, start). Returns the new count.
+   */
+  #candidates(buf: Uint8Array, base: number, m: number, hits: number[], n0: number): number {
+    const words = this.#sampler.words;
     const heads = this.#heads;
     const shift = this.#shift;
     const grams = this.#grams;
@@ -197,9 +193,6 @@ export class LiteralIndex {
     const entryOffset = this.#entryOffset;
     const next = this.#next;
     let n = n0;
-    const count = Math.floor((end - 4 - from) / stride) + 1;
-    const p = DATA_OFFSET + (from - base);
-    const m = sample4(p, p + count * stride, stride, OUT_OFFSET);
     for (let k = 0; k < m; k++) {
       const i = base + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);
       const gram = gramAt(buf, i);

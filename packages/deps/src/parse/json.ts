@@ -274,18 +274,8 @@ class JsonParser {
       return obj;
     }
     for (;;) {
-      if (this.text.charCodeAt(this.pos) !== 34) this.fail(`expected a quoted key or '}', found ${this.found()}`);
       const keyLine = this.line;
-      const key = this.string();
-      if (key === '__proto__') {
-        this.line = keyLine;
-        this.fail(`key '__proto__' is not allowed`);
-      }
-      this.skip();
-      if (this.text.charCodeAt(this.pos) !== 58)
-        this.fail(`expected ':' after the key ${quote(key)}, found ${this.found()}`);
-      this.pos++;
-      this.skip();
+      const key = this.key();
       if (this.skipValue?.(key, parentKey, depth) === true) this.skipOver(depth);
       else obj.set(key, this.value(depth, key), keyLine);
       this.skip();
@@ -335,7 +325,7 @@ class JsonParser {
           this.afterItem(stack);
           continue;
         }
-        if (d === 123) this.skipKey();
+        if (d === 123) this.key();
         continue;
       }
       if (d === 34) this.skipString();
@@ -354,7 +344,7 @@ class JsonParser {
         this.pos++;
         this.skip();
         if (this.jsonc && this.text.charCodeAt(this.pos) === close) continue;
-        if (close === 125) this.skipKey();
+        if (close === 125) this.key();
         return false;
       }
       if (c === close) {
@@ -367,7 +357,8 @@ class JsonParser {
     }
   }
 
-  private skipKey(): void {
+  /** An object key and the ':' after it (whitespace skipped on both sides); the parser stands at the value. */
+  private key(): string {
     if (this.text.charCodeAt(this.pos) !== 34) this.fail(`expected a quoted key or '}', found ${this.found()}`);
     const keyLine = this.line;
     const key = this.string();
@@ -380,6 +371,7 @@ class JsonParser {
       this.fail(`expected ':' after the key ${quote(key)}, found ${this.found()}`);
     this.pos++;
     this.skip();
+    return key;
   }
 
   /** A string's syntax, without building it. */
