@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listActions, ROOT } from './lib/actions.ts';
+import { eagerStartup } from './lib/eager.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -174,7 +175,8 @@ export async function build(targets: readonly Target[], outDir: string, stagingD
           `build: ${b.entry} produced extra files (${extraAssets.join(', ')}); bundles must be self-contained`,
         );
       }
-      writeFileSync(join(outDir, b.output), result.code);
+      // start-up module factories compiled eagerly: scripts/lib/eager.ts
+      writeFileSync(join(outDir, b.output), eagerStartup(result.code, b.output).code);
       const license = result.assets['licenses.txt']?.source;
       if (license !== undefined) licenses.push(license.toString());
     }
