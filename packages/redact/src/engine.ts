@@ -574,24 +574,29 @@ export class RedactionStream {
     const bytes = this.#slice(w.kwStart, windowEnd);
     if (spec.precheck !== undefined && spec.precheck(bytes, 0, bytes.length, w.kwLength) !== 1) return true;
     if (spec.context !== undefined && !this.#hasContext(w.kwStart, spec.context)) return true;
+    const token = w.rule.token;
+    if (token !== undefined) {
+      const span = token.match(bytes);
+      if (span !== undefined) this.#found(w, span.start, span.end, bytes.toString('latin1', span.start, span.end));
+      return true;
+    }
     const text = bytes.toString('latin1');
     const m = w.rule.regex.matcher(text);
     if (!m.lookingAt()) return true;
     for (let g = 1; g <= m.groupCount(); g++) {
       const s = m.start(g);
       if (s < 0) continue;
-      const secret = text.slice(s, m.end(g));
-      if (acceptSecret(spec, secret)) {
-        this.#ranges.push({
-          start: w.kwStart + s,
-          end: w.kwStart + m.end(g),
-          rule: spec.id,
-          priority: spec.priority ?? 2,
-        });
-      }
+      this.#found(w, s, m.end(g), text.slice(s, m.end(g)));
       break;
     }
     return true;
+  }
+
+  /** A rule's match at [start, end) of its window: a range to redact when the secret passes the rule's gates. */
+  #found(w: Window, start: number, end: number, secret: string): void {
+    const spec = w.rule.spec;
+    if (!acceptSecret(spec, secret)) return;
+    this.#ranges.push({ start: w.kwStart + start, end: w.kwStart + end, rule: spec.id, priority: spec.priority ?? 2 });
   }
 
   #hasContext(kwStart: number, context: NonNullable<RuleSpec['context']>): boolean {

@@ -17,13 +17,35 @@ export function isRegularFile(fd: number): boolean {
   }
 }
 
+/**
+ * The two buffers, kept between calls: a scan pumps file after file, and 2.5 MiB of fresh buffers per file made the
+ * garbage collector run for external memory alone (bench/redact: ~40 ms of a 64 MiB scan). A call in progress
+ * takes them (a nested call, were there one, allocates its own).
+ */
+let spare: Buffer[] | undefined;
+
 export function pumpFile(
   fd: number,
   stream: RedactionStream,
   output: (bytes: Buffer) => void,
   limit = Number.POSITIVE_INFINITY,
 ): number {
-  const buffers = [Buffer.allocUnsafe(HEADROOM + PUMP_CHUNK), Buffer.allocUnsafe(HEADROOM + PUMP_CHUNK)];
+  const buffers = spare ?? [Buffer.allocUnsafe(HEADROOM + PUMP_CHUNK), Buffer.allocUnsafe(HEADROOM + PUMP_CHUNK)];
+  spare = undefined;
+  try {
+    return pumpWith(buffers, fd, stream, output, limit);
+  } finally {
+    spare = buffers;
+  }
+}
+
+function pumpWith(
+  buffers: Buffer[],
+  fd: number,
+  stream: RedactionStream,
+  output: (bytes: Buffer) => void,
+  limit: number,
+): number {
   let total = 0;
   for (let turn = 0; total < limit; turn ^= 1) {
     const buffer = buffers[turn] as Buffer;

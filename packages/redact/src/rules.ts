@@ -1,6 +1,8 @@
 import { RE2JS } from 're2js';
 import { shannonEntropy } from './entropy.ts';
 import { RedactError } from './errors.ts';
+import { matchGenericSecret } from './generic.ts';
+import { compileToken, type TokenMatcher, type TokenShape } from './token.ts';
 
 /**
  * Rules for secrets nobody registered.
@@ -55,12 +57,23 @@ export interface RuleSpec {
   readonly priority?: number;
   /** Multi-line block (PEM): redact from the end of the header to the end of the footer. */
   readonly block?: { readonly end: string; readonly maxBytes: number; readonly body: string };
+  /**
+   * The pattern's language as a token shape, matched without the regular-expression engine (token.ts); the pattern
+   * stays the specification, and test/unit/redact/token.test.ts holds the two equal.
+   */
+  readonly token?: TokenShape;
+  /** A hand-written matcher of the pattern's language (generic.ts), held to the pattern the same way. */
+  readonly matcher?: TokenMatcher;
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const B64 = `${ALNUM}+/=`;
 const B64URL = `${ALNUM}-_`;
 const WORD = `${ALNUM}_`;
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** RE2's `\\s`: ASCII white space without the vertical tab. */
+const RE2_SPACE = '\t\n\f\r ';
 
 const PLACEHOLDER =
   /^(?:\*+|x+|X+|\.+|-+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_][A-Za-z0-9_]*%|\{\{.*\}\}|null|none|nil|undefined|true|false|changeme|redacted|secret|password|example|placeholder|\[REDACTED.*\])$/i;
@@ -117,6 +130,11 @@ export const RULES: readonly RuleSpec[] = [
     title: 'AWS access key id',
     keywords: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'],
     pattern: '((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?:[^A-Za-z0-9]|$)',
+    token: {
+      prefixes: ['AKIA', 'ASIA', 'ABIA', 'ACCA', ...Array.from(UPPER_DIGITS, (c) => `A3T${c}`)],
+      parts: [{ chars: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', min: 16, max: 16 }],
+      notFollowedBy: ALNUM,
+    },
     window: 24,
     notAfter: ALNUM,
     continuation: ALNUM,
@@ -138,6 +156,11 @@ export const RULES: readonly RuleSpec[] = [
     title: 'GitHub token (ghp_, gho_, ghu_, ghs_, ghr_)',
     keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
     pattern: '(gh[pousr]_[A-Za-z0-9]{36,251})(?:[^A-Za-z0-9_]|$)',
+    token: {
+      prefixes: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+      parts: [{ chars: ALNUM, min: 36, max: 251 }],
+      notFollowedBy: WORD,
+    },
     window: 260,
     notAfter: WORD,
     continuation: ALNUM,
@@ -147,6 +170,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'GitHub fine-grained personal access token',
     keywords: ['github_pat_'],
     pattern: '(github_pat_[A-Za-z0-9_]{50,255})(?:[^A-Za-z0-9_]|$)',
+    token: { prefixes: ['github_pat_'], parts: [{ chars: WORD, min: 50, max: 255 }], notFollowedBy: WORD },
     window: 270,
     notAfter: WORD,
     continuation: WORD,
@@ -188,6 +212,17 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Slack incoming-webhook URL',
     keywords: ['hooks.slack.com/'],
     pattern: 'hooks\\.slack\\.com/(?:services|workflows|triggers)/([A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]{16,})',
+    token: {
+      prefixes: ['hooks.slack.com/services/', 'hooks.slack.com/workflows/', 'hooks.slack.com/triggers/'],
+      parts: [
+        { chars: ALNUM, min: 1 },
+        { literal: '/' },
+        { chars: ALNUM, min: 1 },
+        { literal: '/' },
+        { chars: ALNUM, min: 16 },
+      ],
+      capture: 'after-prefix',
+    },
     window: 200,
     continuation: `${ALNUM}/`,
   },
@@ -196,6 +231,11 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Stripe secret or restricted key',
     keywords: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_'],
     pattern: '((?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,247})(?:[^A-Za-z0-9]|$)',
+    token: {
+      prefixes: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_'],
+      parts: [{ chars: ALNUM, min: 10, max: 247 }],
+      notFollowedBy: ALNUM,
+    },
     window: 260,
     notAfter: ALNUM,
     continuation: ALNUM,
@@ -205,6 +245,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Stripe webhook signing secret',
     keywords: ['whsec_'],
     pattern: '(whsec_[A-Za-z0-9+/]{24,})',
+    token: { prefixes: ['whsec_'], parts: [{ chars: `${ALNUM}+/`, min: 24 }] },
     window: 120,
     notAfter: ALNUM,
     continuation: B64,
@@ -214,6 +255,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Google API key',
     keywords: ['AIza'],
     pattern: '(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)',
+    token: { prefixes: ['AIza'], parts: [{ chars: B64URL, min: 35, max: 35 }], notFollowedBy: B64URL },
     window: 40,
     notAfter: B64URL,
     continuation: B64URL,
@@ -223,6 +265,21 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Google service-account key id',
     keywords: ['private_key_id'],
     pattern: 'private_key_id\\\\?"?[ \\t]*[:=][ \\t]*\\\\?"?([a-f0-9]{40})(?:[^a-f0-9]|$)',
+    token: {
+      prefixes: ['private_key_id'],
+      parts: [
+        { chars: '\\', min: 0, max: 1 },
+        { chars: '"', min: 0, max: 1 },
+        { chars: ' \t', min: 0 },
+        { chars: ':=', min: 1, max: 1 },
+        { chars: ' \t', min: 0 },
+        { chars: '\\', min: 0, max: 1 },
+        { chars: '"', min: 0, max: 1 },
+        { chars: '0123456789abcdef', min: 40, max: 40 },
+      ],
+      notFollowedBy: '0123456789abcdef',
+      capture: 7,
+    },
     window: 80,
     continuation: '0123456789abcdef',
   },
@@ -231,6 +288,12 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Azure storage account key',
     keywords: ['AccountKey=', 'accountkey=', 'ACCOUNTKEY='],
     pattern: '(?i:AccountKey)=([A-Za-z0-9+/]{86}==)',
+    token: {
+      prefixes: ['AccountKey='],
+      prefixCaseless: true,
+      parts: [{ chars: `${ALNUM}+/`, min: 86, max: 86 }, { literal: '==' }],
+      capture: 'after-prefix',
+    },
     window: 110,
     continuation: B64,
   },
@@ -239,6 +302,15 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Azure Service Bus / Event Hubs shared access key',
     keywords: ['SharedAccessKey=', 'sharedaccesskey='],
     pattern: '(?i:SharedAccessKey)=([A-Za-z0-9+/]{42,44}=?)',
+    token: {
+      prefixes: ['SharedAccessKey='],
+      prefixCaseless: true,
+      parts: [
+        { chars: `${ALNUM}+/`, min: 42, max: 44 },
+        { chars: '=', min: 0, max: 1 },
+      ],
+      capture: 'after-prefix',
+    },
     window: 80,
     continuation: B64,
   },
@@ -257,6 +329,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'npm access token',
     keywords: ['npm_'],
     pattern: '(npm_[A-Za-z0-9]{36})(?:[^A-Za-z0-9]|$)',
+    token: { prefixes: ['npm_'], parts: [{ chars: ALNUM, min: 36, max: 36 }], notFollowedBy: ALNUM },
     window: 44,
     notAfter: WORD,
     continuation: ALNUM,
@@ -267,6 +340,11 @@ export const RULES: readonly RuleSpec[] = [
     title: 'npm registry auth token in .npmrc',
     keywords: ['_authToken='],
     pattern: '_authToken=([^\\s"\'$]{8,512})',
+    token: {
+      prefixes: ['_authToken='],
+      parts: [{ except: `${RE2_SPACE}"'$`, min: 8, max: 512 }],
+      capture: 'after-prefix',
+    },
     window: 530,
     continuation: B64URL,
   },
@@ -275,6 +353,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'PyPI API token',
     keywords: ['pypi-AgEIcHlwaS5vcmc', 'pypi-AgENdGVzdC5weXBpLm9yZw'],
     pattern: '(pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})',
+    token: { prefixes: ['pypi-AgEIcHlwaS5vcmc', 'pypi-AgENdGVzdC5weXBpLm9yZw'], parts: [{ chars: B64URL, min: 50 }] },
     window: 1024,
     continuation: B64URL,
   },
@@ -283,6 +362,11 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Doppler token',
     keywords: ['dp.pt.', 'dp.st.', 'dp.sa.', 'dp.ct.', 'dp.scim.', 'dp.audit.'],
     pattern: '(dp\\.(?:pt|st|sa|ct|scim|audit)\\.[A-Za-z0-9]{40,44})(?:[^A-Za-z0-9]|$)',
+    token: {
+      prefixes: ['dp.pt.', 'dp.st.', 'dp.sa.', 'dp.ct.', 'dp.scim.', 'dp.audit.'],
+      parts: [{ chars: ALNUM, min: 40, max: 44 }],
+      notFollowedBy: ALNUM,
+    },
     window: 60,
     notAfter: ALNUM,
     continuation: ALNUM,
@@ -292,6 +376,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'HashiCorp Vault token',
     keywords: ['hvs.', 'hvb.'],
     pattern: '(hv[sb]\\.[A-Za-z0-9_-]{24,400})',
+    token: { prefixes: ['hvs.', 'hvb.'], parts: [{ chars: B64URL, min: 24, max: 400 }] },
     window: 410,
     notAfter: WORD,
     continuation: B64URL,
@@ -301,6 +386,11 @@ export const RULES: readonly RuleSpec[] = [
     title: 'SendGrid API key',
     keywords: ['SG.'],
     pattern: '(SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)',
+    token: {
+      prefixes: ['SG.'],
+      parts: [{ chars: B64URL, min: 22, max: 22 }, { literal: '.' }, { chars: B64URL, min: 43, max: 43 }],
+      notFollowedBy: B64URL,
+    },
     window: 72,
     notAfter: ALNUM,
     continuation: B64URL,
@@ -328,6 +418,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Hugging Face access token',
     keywords: ['hf_'],
     pattern: '(hf_[A-Za-z]{34})(?:[^A-Za-z]|$)',
+    token: { prefixes: ['hf_'], parts: [{ chars: LETTERS, min: 34, max: 34 }], notFollowedBy: LETTERS },
     window: 40,
     notAfter: WORD,
     continuation: ALNUM,
@@ -337,6 +428,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Groq API key',
     keywords: ['gsk_'],
     pattern: '(gsk_[A-Za-z0-9]{52})(?:[^A-Za-z0-9]|$)',
+    token: { prefixes: ['gsk_'], parts: [{ chars: ALNUM, min: 52, max: 52 }], notFollowedBy: ALNUM },
     window: 60,
     notAfter: WORD,
     continuation: ALNUM,
@@ -346,6 +438,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Docker Hub personal access token',
     keywords: ['dckr_pat_', 'dckr_oat_'],
     pattern: '(dckr_[po]at_[A-Za-z0-9_-]{27,})',
+    token: { prefixes: ['dckr_pat_', 'dckr_oat_'], parts: [{ chars: B64URL, min: 27 }] },
     window: 120,
     notAfter: WORD,
     continuation: B64URL,
@@ -355,6 +448,11 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Shopify access token',
     keywords: ['shpat_', 'shpca_', 'shppa_', 'shpss_'],
     pattern: '(shp(?:at|ca|pa|ss)_[A-Za-z0-9]{32,64})(?:[^A-Za-z0-9]|$)',
+    token: {
+      prefixes: ['shpat_', 'shpca_', 'shppa_', 'shpss_'],
+      parts: [{ chars: ALNUM, min: 32, max: 64 }],
+      notFollowedBy: ALNUM,
+    },
     window: 80,
     notAfter: WORD,
     continuation: ALNUM,
@@ -364,6 +462,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Linear API key',
     keywords: ['lin_api_'],
     pattern: '(lin_api_[A-Za-z0-9_]{32,128})',
+    token: { prefixes: ['lin_api_'], parts: [{ chars: WORD, min: 32, max: 128 }] },
     window: 140,
     notAfter: WORD,
     continuation: WORD,
@@ -373,6 +472,14 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Notion integration token',
     keywords: ['ntn_'],
     pattern: '(ntn_[0-9]{11}[A-Za-z0-9]{35})(?:[^A-Za-z0-9]|$)',
+    token: {
+      prefixes: ['ntn_'],
+      parts: [
+        { chars: '0123456789', min: 11, max: 11 },
+        { chars: ALNUM, min: 35, max: 35 },
+      ],
+      notFollowedBy: ALNUM,
+    },
     window: 56,
     notAfter: WORD,
     continuation: ALNUM,
@@ -400,6 +507,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Figma personal access token',
     keywords: ['figd_'],
     pattern: '(figd_[A-Za-z0-9_-]{40,200})',
+    token: { prefixes: ['figd_'], parts: [{ chars: B64URL, min: 40, max: 200 }] },
     window: 210,
     notAfter: WORD,
     continuation: B64URL,
@@ -409,6 +517,11 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Vercel token',
     keywords: ['vcp_', 'vci_', 'vca_', 'vcr_', 'vck_'],
     pattern: '(vc[picrk]_[A-Za-z0-9]{20,60})(?:[^A-Za-z0-9]|$)',
+    token: {
+      prefixes: ['vcp_', 'vci_', 'vcc_', 'vcr_', 'vck_'],
+      parts: [{ chars: ALNUM, min: 20, max: 60 }],
+      notFollowedBy: ALNUM,
+    },
     window: 70,
     notAfter: WORD,
     continuation: ALNUM,
@@ -418,6 +531,7 @@ export const RULES: readonly RuleSpec[] = [
     title: '1Password service-account token',
     keywords: ['ops_ey'],
     pattern: '(ops_ey[A-Za-z0-9+/=]{100,1000})',
+    token: { prefixes: ['ops_ey'], parts: [{ chars: B64, min: 100, max: 1000 }] },
     window: 1010,
     notAfter: WORD,
     continuation: B64,
@@ -436,6 +550,16 @@ export const RULES: readonly RuleSpec[] = [
     title: 'JSON Web Token',
     keywords: ['eyJ'],
     pattern: '(eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{16,})',
+    token: {
+      prefixes: ['eyJ'],
+      parts: [
+        { chars: B64URL, min: 8 },
+        { literal: '.eyJ' },
+        { chars: B64URL, min: 8 },
+        { literal: '.' },
+        { chars: B64URL, min: 16 },
+      ],
+    },
     window: 8192,
     notAfter: B64URL,
     continuation: `${B64URL}.`,
@@ -446,6 +570,17 @@ export const RULES: readonly RuleSpec[] = [
     title: 'password in a URL (scheme://user:password@host)',
     keywords: ['://'],
     pattern: '://[^\\s/:@"\'<>]{1,128}:([^\\s/@"\'<>]{3,256})@[A-Za-z0-9\\[]',
+    token: {
+      prefixes: ['://'],
+      parts: [
+        { except: `${RE2_SPACE}/:@"'<>`, min: 1, max: 128 },
+        { literal: ':' },
+        { except: `${RE2_SPACE}/@"'<>`, min: 3, max: 256 },
+        { literal: '@' },
+        { chars: `${ALNUM}[`, min: 1, max: 1 },
+      ],
+      capture: 2,
+    },
     window: 400,
     precheck: (b, start, end, k) => atBeforePath(b, start + k, end, 390),
     // Default and example passwords (`postgres:postgres@`, `abc:xyz@`) are not worth masking; generated ones are.
@@ -462,6 +597,15 @@ export const RULES: readonly RuleSpec[] = [
     title: 'bearer token in an Authorization header',
     keywords: ['Bearer ', 'bearer ', 'BEARER '],
     pattern: '(?i:bearer) ([A-Za-z0-9._~+/-]{20,}=*)',
+    token: {
+      prefixes: ['bearer '],
+      prefixCaseless: true,
+      parts: [
+        { chars: `${ALNUM}._~+/-`, min: 20 },
+        { chars: '=', min: 0 },
+      ],
+      capture: 'after-prefix',
+    },
     window: 4096,
     minEntropy: 3,
     validate: (secret) => /[0-9]/.test(secret) && /[A-Za-z]/.test(secret),
@@ -473,6 +617,16 @@ export const RULES: readonly RuleSpec[] = [
     title: 'HTTP basic credentials in an Authorization header',
     keywords: ['Basic ', 'basic ', 'BASIC '],
     pattern: '(?i:basic) ([A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)',
+    token: {
+      prefixes: ['basic '],
+      prefixCaseless: true,
+      parts: [
+        { chars: `${ALNUM}+/`, min: 8 },
+        { chars: '=', min: 0, max: 2 },
+      ],
+      notFollowedBy: B64,
+      capture: 'after-prefix',
+    },
     window: 1024,
     validate: (secret) => {
       const decoded = Buffer.from(secret, 'base64').toString('latin1');
@@ -503,6 +657,7 @@ export const RULES: readonly RuleSpec[] = [
     caseVariants: true,
     pattern:
       '(?i:password|passwd|secret|token|api_?key|api-key|access_?key|private_?key|credentials?)(?:[_-]?(?i:key|value|token|str|string|hash))?s?\\\\?["\']?[ \\t]{0,8}(?::=|=>|=|:)[ \\t]{0,8}(?:"([^"\\\\\\s]{8,256})"|\'([^\'\\\\\\s]{8,256})\'|\\\\"([^"\\\\\\s]{8,256})\\\\"|([^\\s"\'`,;<>()\\[\\]{}\\\\]{8,256}))',
+    matcher: { match: matchGenericSecret },
     window: 320,
     precheck: (b, start, end, k) => assignmentNear(b, start + k, end, 48),
     minEntropy: 3,
@@ -515,6 +670,8 @@ export interface CompiledRule {
   readonly spec: RuleSpec;
   readonly index: number;
   readonly regex: RE2JS;
+  /** The rule's token shape or hand-written matcher, when it has one: matched instead of the regex. */
+  readonly token: TokenMatcher | undefined;
   readonly notAfter: Uint8Array | undefined;
   readonly continuation: Uint8Array;
   /** For blocks: the bytes a body may contain. */
@@ -574,6 +731,7 @@ export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[]
       get regex() {
         return regexOf(spec);
       },
+      token: spec.token === undefined ? spec.matcher : compileToken(spec.id, spec.token),
       notAfter: spec.notAfter === undefined ? undefined : byteSet(spec.notAfter),
       continuation: byteSet(spec.continuation),
       body: byteSet(spec.block?.body ?? ''),

@@ -70,11 +70,17 @@ export interface ScanOptions {
 
 const SNIFF = 8192;
 
-/** A file's bytes in 1 MiB pieces, one buffer reused (each piece is only looked at before the next is read). */
+let chunkBuffer: Buffer | undefined;
+
+/**
+ * A file's bytes in 1 MiB pieces, one buffer reused, across files too (each piece is only looked at before the next is
+ * read, and the locating of one file ends before the next begins).
+ */
 function* readChunks(path: string): Generator<Buffer> {
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    chunkBuffer ??= Buffer.allocUnsafe(1024 * 1024);
+    const buffer = chunkBuffer;
     for (
       let n = readSync(fd, buffer, 0, buffer.length, null);
       n > 0;

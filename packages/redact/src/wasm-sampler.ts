@@ -93,6 +93,37 @@ const op = {
   popcnt: [0x69],
 };
 
+/**
+ * The loop every function here is: `block loop (br_if 1 (i32.ge_u p end)) BODY (local.set p (i32.add p STEP)) br 0
+ * end end (local.get RESULT) end`, with `step` the instructions that push the step.
+ */
+function whileBelow(
+  p: number,
+  end: number,
+  body: readonly number[],
+  step: readonly number[],
+  result: number,
+): number[] {
+  return [
+    ...op.block,
+    ...op.loop,
+    ...op.get(p),
+    ...op.get(end),
+    ...op.geU,
+    ...op.brIf(1),
+    ...body,
+    ...op.get(p),
+    ...step,
+    ...op.add,
+    ...op.set(p),
+    ...op.br(0),
+    ...op.end, // loop
+    ...op.end, // block
+    ...op.get(result),
+    ...op.end, // function
+  ];
+}
+
 function moduleBytes(): Uint8Array {
   // Parameters p (0), end (1), out (2); locals hits (3), q (4).
   const P = 0;
@@ -152,124 +183,85 @@ function moduleBytes(): Uint8Array {
     ...op.end,
   ];
   // Two words per iteration (the caller passes an even number of words).
-  const code = [
-    ...op.block,
-    ...op.loop,
-    // (br_if 1 (i32.ge_u (local.get $p) (local.get $end)))
-    ...op.get(P),
-    ...op.get(END),
-    ...op.geU,
-    ...op.brIf(1),
-    ...word(0),
-    ...word(4),
-    // (local.set $p (i32.add (local.get $p) (i32.const 8)))
-    ...op.get(P),
-    ...op.const(8),
-    ...op.add,
-    ...op.set(P),
-    ...op.br(0),
-    ...op.end, // loop
-    ...op.end, // block
-    ...op.get(HITS),
-    ...op.end, // function
-  ];
+  const code = whileBelow(P, END, [...word(0), ...word(4)], op.const(8), HITS);
   const body = [...u32(1), ...u32(2), I32, ...code]; // one local declaration: 2 × i32
 
   // sample4(p, end, stride, out): for p, p + stride, … < end, the 4 bytes at p hashed to FILTER_BITS bits; p goes to
   // out and the count grows by the filter's bit. Parameters p (0), end (1), stride (2), out (3); local hits (4), f (5).
   const HITS4 = 4;
   const F = 5;
-  const code4 = [
-    ...op.block,
-    ...op.loop,
-    ...op.get(P),
-    ...op.get(END),
-    ...op.geU,
-    ...op.brIf(1),
-    // (local.set $f (i32.shr_u (i32.mul (i32.load (local.get $p)) HASH) (32 − FILTER_BITS)))
-    ...op.get(P),
-    ...op.load(0),
-    ...op.const(HASH | 0),
-    ...op.mul,
-    ...op.const(32 - FILTER_BITS),
-    ...op.shrU,
-    ...op.set(F),
-    // (i32.store (out + hits·4) p)
-    ...op.get(3),
-    ...op.get(HITS4),
-    ...op.const(2),
-    ...op.shl,
-    ...op.add,
-    ...op.get(P),
-    ...op.store(0),
-    // hits += (i32.load8_u offset=FILTER (f >>> 3)) >>> (f & 7) & 1
-    ...op.get(F),
-    ...op.const(3),
-    ...op.shrU,
-    ...op.load8(FILTER_OFFSET),
-    ...op.get(F),
-    ...op.const(7),
-    ...op.and,
-    ...op.shrU,
-    ...op.const(1),
-    ...op.and,
-    ...op.get(HITS4),
-    ...op.add,
-    ...op.set(HITS4),
-    // p += stride
-    ...op.get(P),
-    ...op.get(2),
-    ...op.add,
-    ...op.set(P),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-    ...op.get(HITS4),
-    ...op.end,
-  ];
+  const code4 = whileBelow(
+    P,
+    END,
+    [
+      // (local.set $f (i32.shr_u (i32.mul (i32.load (local.get $p)) HASH) (32 − FILTER_BITS)))
+      ...op.get(P),
+      ...op.load(0),
+      ...op.const(HASH | 0),
+      ...op.mul,
+      ...op.const(32 - FILTER_BITS),
+      ...op.shrU,
+      ...op.set(F),
+      // (i32.store (out + hits·4) p)
+      ...op.get(3),
+      ...op.get(HITS4),
+      ...op.const(2),
+      ...op.shl,
+      ...op.add,
+      ...op.get(P),
+      ...op.store(0),
+      // hits += (i32.load8_u offset=FILTER (f >>> 3)) >>> (f & 7) & 1
+      ...op.get(F),
+      ...op.const(3),
+      ...op.shrU,
+      ...op.load8(FILTER_OFFSET),
+      ...op.get(F),
+      ...op.const(7),
+      ...op.and,
+      ...op.shrU,
+      ...op.const(1),
+      ...op.and,
+      ...op.get(HITS4),
+      ...op.add,
+      ...op.set(HITS4),
+    ],
+    op.get(2),
+    HITS4,
+  );
   const body4 = [...u32(1), ...u32(2), I32, ...code4]; // one local declaration: 2 × i32
 
   // newlines(p, end): how many bytes of [p, end) (a multiple of 4 bytes) are '\n', four at a time: for x = word ^
   // 0x0a0a0a0a, a byte of x is zero exactly when the high bit of that byte of ((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x is
   // clear (no carry crosses bytes). Parameters p (0), end (1); local count (2).
   const COUNT = 2;
-  const codeNl = [
-    ...op.block,
-    ...op.loop,
-    ...op.get(P),
-    ...op.get(END),
-    ...op.geU,
-    ...op.brIf(1),
-    ...op.get(P),
-    ...op.load(0),
-    ...op.const(0x0a0a0a0a),
-    ...op.xor,
-    ...op.set(3),
-    ...op.get(3),
-    ...op.const(0x7f7f7f7f),
-    ...op.and,
-    ...op.const(0x7f7f7f7f),
-    ...op.add,
-    ...op.get(3),
-    ...op.or,
-    ...op.const(0x80808080 | 0),
-    ...op.and,
-    ...op.const(0x80808080 | 0),
-    ...op.xor,
-    ...op.popcnt,
-    ...op.get(COUNT),
-    ...op.add,
-    ...op.set(COUNT),
-    ...op.get(P),
-    ...op.const(4),
-    ...op.add,
-    ...op.set(P),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-    ...op.get(COUNT),
-    ...op.end,
-  ];
+  const codeNl = whileBelow(
+    P,
+    END,
+    [
+      ...op.get(P),
+      ...op.load(0),
+      ...op.const(0x0a0a0a0a),
+      ...op.xor,
+      ...op.set(3),
+      ...op.get(3),
+      ...op.const(0x7f7f7f7f),
+      ...op.and,
+      ...op.const(0x7f7f7f7f),
+      ...op.add,
+      ...op.get(3),
+      ...op.or,
+      ...op.const(0x80808080 | 0),
+      ...op.and,
+      ...op.const(0x80808080 | 0),
+      ...op.xor,
+      ...op.popcnt,
+      ...op.get(COUNT),
+      ...op.add,
+      ...op.set(COUNT),
+    ],
+    op.const(4),
+    COUNT,
+  );
   const bodyNl = [...u32(1), ...u32(2), I32, ...codeNl]; // locals count (2), x (3)
   return Uint8Array.from([
     0x00,
@@ -369,17 +361,98 @@ export function createSampler(): Sampler {
   };
 }
 
-let counter: Sampler | undefined;
+/**
+ * The line counter's module: `newlines16(p, end)` counts the '\n' bytes of memory [p, end) (end − p a multiple of 16)
+ * sixteen at a time with WebAssembly SIMD, about six times the speed of the four-byte loop above. In text form:
+ *
+ *   (func (param $p i32) (param $end i32) (result i32) (local $count i32)
+ *     block loop
+ *       (br_if 1 (i32.ge_u (local.get $p) (local.get $end)))
+ *       (local.set $count (i32.add (i32.popcnt (i8x16.bitmask (i8x16.eq (v128.load (local.get $p))
+ *                                                                       (v128.const i8x16 10 10 … 10))))
+ *                                  (local.get $count)))
+ *       (local.set $p (i32.add (local.get $p) (i32.const 16)))
+ *       br 0
+ *     end end
+ *     (local.get $count))
+ *
+ * A runtime without WebAssembly SIMD (x64 without SSE4.1) rejects the module; the four-byte loop is used there.
+ */
+function simdModuleBytes(): Uint8Array {
+  const P = 0;
+  const END = 1;
+  const COUNT = 2;
+  const simd = (opcode: number) => [0xfd, ...u32(opcode)];
+  const code = whileBelow(
+    P,
+    END,
+    [
+      ...op.get(P),
+      ...simd(0x00), // v128.load
+      0,
+      0, // align 1, offset 0
+      ...simd(0x0c), // v128.const
+      ...new Array<number>(16).fill(0x0a),
+      ...simd(0x23), // i8x16.eq
+      ...simd(0x64), // i8x16.bitmask
+      ...op.popcnt,
+      ...op.get(COUNT),
+      ...op.add,
+      ...op.set(COUNT),
+    ],
+    op.const(16),
+    COUNT,
+  );
+  const body = [...u32(1), ...u32(1), I32, ...code]; // one local: count
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [...u32(1), 0x60, ...u32(2), I32, I32, ...u32(1), I32]), // (i32 i32) → i32
+    ...section(3, [...u32(1), ...u32(0)]),
+    ...section(5, [...u32(1), 0x00, ...u32(Math.ceil((PIECE + 64) / 65536))]),
+    ...section(7, [...u32(2), ...name('newlines16'), 0x00, ...u32(0), ...name('memory'), 0x02, ...u32(0)]),
+    ...section(10, [...u32(1), ...u32(body.length), ...body]),
+  ]);
+}
 
-/** How many '\n' bytes `bytes[from, to)` holds (WebAssembly, four bytes at a time). */
-export function countNewlines(bytes: Uint8Array, from: number, to: number): number {
-  counter ??= createSampler();
+interface LineCounter {
+  readonly count: (p: number, end: number) => number;
+  readonly bytes: Uint8Array;
+  /** Bytes per call must be a multiple of this. */
+  readonly step: number;
+}
+
+let counter: LineCounter | undefined;
+
+/** The SIMD line counter, or the sampler's four-byte loop where SIMD is missing (or `simd` is false: tests). */
+export function lineCounter(simd = true): LineCounter {
+  if (simd) {
+    try {
+      const instance = new wasm.Instance(new wasm.Module(simdModuleBytes()), {});
+      const memory = instance.exports.memory as { readonly buffer: ArrayBuffer };
+      return {
+        count: instance.exports.newlines16 as (p: number, end: number) => number,
+        bytes: new Uint8Array(memory.buffer),
+        step: 16,
+      };
+    } catch {
+      // no WebAssembly SIMD here: the four-byte loop below
+    }
+  }
+  const sampler = createSampler();
+  return { count: sampler.newlines, bytes: sampler.bytes, step: 4 };
+}
+
+/** How many '\n' bytes `bytes[from, to)` holds (WebAssembly, sixteen bytes at a time where SIMD is available). */
+export function countNewlines(bytes: Uint8Array, from: number, to: number, using?: LineCounter): number {
+  counter ??= lineCounter();
+  const c = using ?? counter;
+  const base = c.step === 16 ? 0 : DATA_OFFSET;
   let count = 0;
   let at = from;
-  for (; to - at >= 4; ) {
-    const length = Math.min(PIECE, (to - at) & ~3);
-    counter.bytes.set(bytes.subarray(at, at + length), DATA_OFFSET);
-    count += counter.newlines(DATA_OFFSET, DATA_OFFSET + length);
+  for (; to - at >= c.step; ) {
+    const length = Math.min(PIECE, (to - at) & -c.step);
+    c.bytes.set(bytes.subarray(at, at + length), base);
+    count += c.count(base, base + length);
     at += length;
   }
   for (; at < to; at++) if (bytes[at] === 0x0a) count++;

@@ -12,6 +12,7 @@ import {
 } from '@airlock/redact';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { countNewlines, lineCounter, PIECE } from '../../../packages/redact/src/wasm-sampler.ts';
 
 /** What an accept means: the end, the longest literal ending there, and the keyword ids ending there (in order). */
 function outputs(a: Automaton, state: number, end: number): string {
@@ -230,6 +231,51 @@ describe('locate and locateBuffer (line breaks counted in WebAssembly)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('countNewlines (WebAssembly SIMD, sixteen bytes at a time; the four-byte loop where SIMD is missing)', () => {
+  const naive = (b: Uint8Array, from: number, to: number) => {
+    let n = 0;
+    for (let i = from; i < to; i++) if (b[i] === 0x0a) n++;
+    return n;
+  };
+  const swar = lineCounter(false);
+
+  it('uses SIMD on this runtime (Node 24 on x64 or arm64)', () => {
+    expect(lineCounter().step).toBe(16);
+    expect(swar.step).toBe(4);
+  });
+
+  it('counts exactly what a byte-by-byte loop counts, at any start, end and alignment', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 700 }).map((b) => b.map((x) => (x % 5 === 0 ? 0x0a : x))),
+        fc.nat(),
+        fc.nat(),
+        (bytes, a, b) => {
+          const from = a % (bytes.length + 1);
+          const to = from + (b % (bytes.length - from + 1));
+          const expected = naive(bytes, from, to);
+          expect(countNewlines(bytes, from, to)).toBe(expected);
+          expect(countNewlines(bytes, from, to, swar)).toBe(expected);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('counts across WebAssembly pieces (inputs larger than one piece of memory)', () => {
+    const bytes = new Uint8Array(3 * PIECE + 123);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 13 === 0 ? 0x0a : 0x61 + (i % 26);
+    for (const [from, to] of [
+      [0, bytes.length],
+      [5, bytes.length - 9],
+      [PIECE - 3, 2 * PIECE + 17],
+    ] as const) {
+      expect(countNewlines(bytes, from, to)).toBe(naive(bytes, from, to));
+      expect(countNewlines(bytes, from, to, swar)).toBe(naive(bytes, from, to));
+    }
   });
 });
 
