@@ -1,9 +1,18 @@
-import type * as FsPromises from 'node:fs/promises';
+import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs';
 import { isAbsolute, join, matchesGlob, relative, resolve, sep } from 'node:path';
 import { RedactError } from './errors.ts';
 
-/** node:fs/promises, loaded on first use (redacting a stream never needs it). */
-const fsp = (): typeof FsPromises => process.getBuiltinModule('node:fs/promises');
+/**
+ * The walk is synchronous: a scan has nothing to do while it waits for a directory listing, and node:fs/promises
+ * (about 2 ms to load) is then not loaded at all when the scan writes no redacted copies.
+ */
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * `paths` as users write them for upload-artifact: one glob per line (or comma), `!pattern` to exclude, a directory
@@ -22,23 +31,20 @@ function normalizePattern(pattern: string, cwd: string): string {
   return `${resolve(absolute).replace(/\\/g, '/')}${trailing}`.replace(/\/+$/, trailing ? '/' : '');
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
-  let entries: import('node:fs').Dirent[];
+function walk(dir: string, out: string[]): void {
+  let entries: Dirent[];
   try {
-    entries = await fsp().readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(path, out);
+    if (entry.isDirectory()) walk(path, out);
     else if (entry.isFile()) out.push(path);
     else if (entry.isSymbolicLink()) {
       // Linked files are uploaded by upload-artifact, so they are scanned; linked directories are not followed.
-      const target = await fsp()
-        .stat(path)
-        .catch(() => undefined);
-      if (target?.isFile()) out.push(path);
+      if (statOrUndefined(path)?.isFile()) out.push(path);
     }
   }
 }
@@ -60,17 +66,15 @@ export async function expandPaths(
     const absolute = normalizePattern(pattern, cwd);
     const matched: string[] = [];
     if (!GLOB_CHARS.test(absolute)) {
-      const info = await fsp()
-        .stat(absolute)
-        .catch(() => undefined);
+      const info = statOrUndefined(absolute);
       if (info?.isFile()) matched.push(absolute);
-      else if (info?.isDirectory()) await walk(absolute, matched);
+      else if (info?.isDirectory()) walk(absolute, matched);
     } else {
       const segments = absolute.split('/');
       const firstGlob = segments.findIndex((s) => GLOB_CHARS.test(s));
       const base = segments.slice(0, firstGlob).join('/') || '/';
       const candidates: string[] = [];
-      await walk(base, candidates);
+      walk(base, candidates);
       const glob = undot(absolute);
       for (const file of candidates) {
         const slashed = file.split(sep).join('/');

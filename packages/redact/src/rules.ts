@@ -2,7 +2,7 @@ import { RE2JS } from 're2js';
 import { shannonEntropy } from './entropy.ts';
 import { RedactError } from './errors.ts';
 import { matchGenericSecret } from './generic.ts';
-import { compileToken, type TokenMatcher, type TokenShape } from './token.ts';
+import { compileTokens, type TokenMatcher, type TokenShape } from './token.ts';
 
 /**
  * Rules for secrets nobody registered.
@@ -61,7 +61,7 @@ export interface RuleSpec {
    * The pattern's language as a token shape, matched without the regular-expression engine (token.ts); the pattern
    * stays the specification, and test/unit/redact/token.test.ts holds the two equal.
    */
-  readonly token?: TokenShape;
+  readonly token?: TokenShape | readonly TokenShape[];
   /** A hand-written matcher of the pattern's language (generic.ts), held to the pattern the same way. */
   readonly matcher?: TokenMatcher;
 }
@@ -489,6 +489,23 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Grafana Cloud or service-account token',
     keywords: ['glc_', 'glsa_'],
     pattern: '(glc_[A-Za-z0-9+/]{32,400}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})',
+    token: [
+      {
+        prefixes: ['glc_'],
+        parts: [
+          { chars: `${ALNUM}+/`, min: 32, max: 400 },
+          { chars: '=', min: 0, max: 2 },
+        ],
+      },
+      {
+        prefixes: ['glsa_'],
+        parts: [
+          { chars: ALNUM, min: 32, max: 32 },
+          { literal: '_' },
+          { chars: '0123456789ABCDEFabcdef', min: 8, max: 8 },
+        ],
+      },
+    ],
     window: 420,
     notAfter: WORD,
     continuation: B64,
@@ -498,6 +515,18 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Databricks access token',
     keywords: ['dapi'],
     pattern: '(dapi[a-f0-9]{32}(?:-[0-9])?)(?:[^A-Za-z0-9]|$)',
+    token: [
+      {
+        prefixes: ['dapi'],
+        parts: [
+          { chars: '0123456789abcdef', min: 32, max: 32 },
+          { literal: '-' },
+          { chars: '0123456789', min: 1, max: 1 },
+        ],
+        notFollowedBy: ALNUM,
+      },
+      { prefixes: ['dapi'], parts: [{ chars: '0123456789abcdef', min: 32, max: 32 }], notFollowedBy: ALNUM },
+    ],
     window: 42,
     notAfter: ALNUM,
     continuation: '0123456789abcdef-',
@@ -713,6 +742,18 @@ function regexOf(spec: RuleSpec): RE2JS {
   return regex;
 }
 
+const tokens = new WeakMap<RuleSpec, TokenMatcher>();
+
+function tokenOf(spec: RuleSpec): TokenMatcher | undefined {
+  if (spec.token === undefined) return spec.matcher;
+  let matcher = tokens.get(spec);
+  if (matcher === undefined) {
+    matcher = compileTokens(spec.id, spec.token);
+    tokens.set(spec, matcher);
+  }
+  return matcher;
+}
+
 export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[] {
   const ids = new Set<string>();
   return specs.map((spec, index) => {
@@ -721,7 +762,10 @@ export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[]
     if (spec.keywords.length === 0) throw new RedactError('rule-invalid', `rule ${spec.id}: no keywords`);
     // The built-in rules (compiled by their unit tests) compile on first use: most never fire, and start-up counts.
     // Other rule sets are compiled now, so a bad pattern fails at once.
-    if (specs !== RULES) regexOf(spec);
+    if (specs !== RULES) {
+      regexOf(spec);
+      tokenOf(spec);
+    }
     for (const keyword of keywordVariants(spec)) {
       if (!/^[\x20-\x7e]+$/.test(keyword)) throw new RedactError('rule-invalid', `rule ${spec.id}: keyword not ASCII`);
     }
@@ -731,7 +775,9 @@ export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[]
       get regex() {
         return regexOf(spec);
       },
-      token: spec.token === undefined ? spec.matcher : compileToken(spec.id, spec.token),
+      get token() {
+        return tokenOf(spec);
+      },
       notAfter: spec.notAfter === undefined ? undefined : byteSet(spec.notAfter),
       continuation: byteSet(spec.continuation),
       body: byteSet(spec.block?.body ?? ''),

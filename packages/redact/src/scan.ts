@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type * as Zlib from 'node:zlib';
@@ -129,14 +129,14 @@ class Scanner {
     let head: Buffer;
     let size: number;
     try {
-      size = (await fsp().stat(path)).size;
-      const handle = await fsp().open(path, 'r');
+      // synchronous, as the scan itself is: nothing else is waiting
+      const fd = openSync(path, 'r');
       try {
+        size = fstatSync(fd).size;
         const buffer = Buffer.alloc(Math.min(size, SNIFF));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-        head = buffer.subarray(0, bytesRead);
+        head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0));
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     } catch (error) {
       this.#problem(display, 'file-unreadable', `cannot read: ${(error as NodeJS.ErrnoException).code ?? error}`);
@@ -161,7 +161,7 @@ class Scanner {
         );
         return;
       }
-      const data = await fsp().readFile(path);
+      const data = readFileSync(path);
       const rewritten = this.#archive(display, kind, data, 1, { left: this.#limits.maxTotalBytes });
       if (this.#o.redactTo !== undefined && rewritten !== undefined) {
         await writeCopy(this.#o.redactTo, display, rewritten);

@@ -160,3 +160,19 @@ export function compileToken(rule: string, shape: TokenShape): TokenMatcher {
     },
   };
 }
+
+/** Alternatives, tried in order: RE2's leftmost-first choice among them, each being unambiguous itself. */
+export function compileTokens(rule: string, shapes: TokenShape | readonly TokenShape[]): TokenMatcher {
+  const list = (Array.isArray(shapes) ? shapes : [shapes]) as readonly TokenShape[];
+  const matchers = list.map((shape) => compileToken(rule, shape));
+  if (matchers.length === 1) return matchers[0] as TokenMatcher;
+  return {
+    match(bytes, length = bytes.length) {
+      for (const m of matchers) {
+        const span = m.match(bytes, length);
+        if (span !== undefined) return span;
+      }
+      return undefined;
+    },
+  };
+}

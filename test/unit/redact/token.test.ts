@@ -1,9 +1,9 @@
-import { RULES } from '@airlock/redact';
+import { compileRules, RULES } from '@airlock/redact';
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
 import { GENERIC_KEYWORDS } from '../../../packages/redact/src/generic.ts';
-import { compileToken, type TokenPart, type TokenShape } from '../../../packages/redact/src/token.ts';
+import { compileToken, compileTokens, type TokenPart, type TokenShape } from '../../../packages/redact/src/token.ts';
 
 /** What the engine takes from a pattern: anchored at 0, leftmost-first, the first capture group that took part. */
 function byPattern(regex: RE2JS, text: string): { start: number; end: number } | undefined {
@@ -91,12 +91,12 @@ describe('token shapes (the regular-expression-free matcher of token rules)', ()
 
   for (const rule of shaped) {
     it(`${rule.id}: matches exactly what its pattern matches`, () => {
-      const shape = rule.token as TokenShape;
-      const matcher = compileToken(rule.id, shape);
+      const shapes = (Array.isArray(rule.token) ? rule.token : [rule.token]) as TokenShape[];
+      const matcher = compileTokens(rule.id, shapes);
       const regex = RE2JS.compile(rule.pattern);
       let matched = 0;
       fc.assert(
-        fc.property(windows(shape), (text) => {
+        fc.property(fc.oneof(...shapes.map(windows)), (text) => {
           const expected = byPattern(regex, text);
           if (expected !== undefined) matched++;
           expect(matcher.match(Buffer.from(text, 'latin1')), JSON.stringify(text)).toEqual(expected);
@@ -186,6 +186,14 @@ describe('token shapes (the regular-expression-free matcher of token rules)', ()
       { numRuns: 3000 },
     );
     expect(matched).toBeGreaterThan(150);
+  });
+
+  it('are checked when a custom rule set is compiled (the built-in ones on first use)', () => {
+    const base = RULES.find((r) => r.id === 'github-token');
+    if (base === undefined) throw new Error('no github-token rule');
+    const bad = { ...base, id: 'custom', token: { prefixes: ['gh', 'ghp_'], parts: [] } };
+    expect(() => compileRules([bad])).toThrow(/rule custom: token shape has prefix gh of prefix ghp_/);
+    expect(compileRules([{ ...base, id: 'custom' }])[0]?.token).toBeDefined();
   });
 
   it('refuses shapes it could not match without backtracking', () => {
