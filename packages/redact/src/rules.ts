@@ -2,6 +2,7 @@ import { RE2JS } from 're2js';
 import { shannonEntropy } from './entropy.ts';
 import { RedactError } from './errors.ts';
 import { matchGenericSecret } from './generic.ts';
+import { matchAnthropicKey, matchOpenAiKey } from './keys.ts';
 import { compileTokens, type TokenMatcher, type TokenShape } from './token.ts';
 
 /**
@@ -400,6 +401,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'OpenAI API key',
     keywords: ['sk-proj-', 'sk-svcacct-', 'sk-admin-'],
     pattern: '(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,250}T3BlbkFJ[A-Za-z0-9_-]{20,250})',
+    matcher: { match: matchOpenAiKey },
     window: 540,
     notAfter: ALNUM,
     continuation: B64URL,
@@ -409,6 +411,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'Anthropic API key',
     keywords: ['sk-ant-api0', 'sk-ant-admin0'],
     pattern: '(sk-ant-(?:api|admin)0[0-9]-[A-Za-z0-9_-]{80,128}AA)(?:[^A-Za-z0-9_-]|$)',
+    matcher: { match: matchAnthropicKey },
     window: 160,
     notAfter: ALNUM,
     continuation: B64URL,

@@ -196,6 +196,50 @@ describe('token shapes (the regular-expression-free matcher of token rules)', ()
     expect(compileRules([{ ...base, id: 'custom' }])[0]?.token).toBeDefined();
   });
 
+  for (const [id, prefixes, literal] of [
+    ['openai-api-key', ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'sk-proj', 'sk-admi-'], 'T3BlbkFJ'],
+    ['anthropic-api-key', ['sk-ant-api01-', 'sk-ant-admin07-', 'sk-ant-api0x-', 'sk-ant-api011', 'sk-ant-ap01-'], 'AA'],
+  ] as const) {
+    it(`${id}: the hand-written matcher matches exactly what the pattern matches`, () => {
+      const rule = RULES.find((r) => r.id === id);
+      if (rule?.matcher === undefined) throw new Error(`${id} has no matcher`);
+      const match = rule.matcher.match;
+      const regex = RE2JS.compile(rule.pattern);
+      const C = 'abcXYZ019_-';
+      const runOf = (n: number, picks: fc.Stream<number>) => [...picks.take(n)].map((i) => C[i % C.length]).join('');
+      const sizes = fc.oneof(
+        fc.constantFrom(0, 19, 20, 21, 79, 80, 81, 82, 127, 128, 129, 130, 131, 249, 250, 251),
+        fc.integer({ min: 78, max: 132 }),
+        fc.nat(300),
+      );
+      const windows = fc
+        .tuple(
+          fc.constantFrom(...prefixes),
+          fc.array(fc.tuple(sizes, fc.constantFrom(literal, literal.slice(1), `${literal}${literal}`)), {
+            minLength: 1,
+            maxLength: 3,
+          }),
+          fc.oneof(fc.constant(0), sizes),
+          fc.infiniteStream(fc.nat()),
+          fc.constantFrom('', ' ', '.', '"', '=', '\n', 'A', '_'),
+        )
+        .map(
+          ([p, pieces, last, picks, tail]) =>
+            p + pieces.map(([n, l]) => runOf(n, picks) + l).join('') + runOf(last, picks) + tail,
+        );
+      let matched = 0;
+      fc.assert(
+        fc.property(windows, (text) => {
+          const expected = byPattern(regex, text);
+          if (expected !== undefined) matched++;
+          expect(match(Buffer.from(text, 'latin1'), text.length), JSON.stringify(text)).toEqual(expected);
+        }),
+        { numRuns: 2000 },
+      );
+      expect(matched).toBeGreaterThan(20);
+    });
+  }
+
   it('refuses shapes it could not match without backtracking', () => {
     const shape = (s: Partial<TokenShape>): TokenShape => ({ prefixes: ['t_'], parts: [], ...s });
     expect(() => compileToken('r', shape({ prefixes: ['ab', 'abc'] }))).toThrow(/rule r: token shape has prefix ab/);
