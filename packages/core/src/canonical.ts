@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { sha256HexSmall } from './sha256.ts';
 
 /**
  * RFC 8785 (JSON Canonicalization Scheme) serialisation: sorted keys by UTF-16 code units, ECMAScript number
@@ -12,8 +12,14 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** Inputs up to this size are hashed in JavaScript (sha256.ts), larger ones by node:crypto. */
+export const SMALL_HASH_BYTES = 64 * 1024;
+
+/** SHA-256, hex: node:crypto is loaded only for inputs over {@link SMALL_HASH_BYTES}. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (bytes.byteLength <= SMALL_HASH_BYTES) return sha256HexSmall(bytes);
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(bytes).digest('hex');
 }
 
 /** sha256 (hex) of the RFC 8785 canonical JSON of a value. */

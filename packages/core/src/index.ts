@@ -2,7 +2,7 @@
  * @airlock/core: what every Airlock library and action shares. Everything exported here is pure (it never reads the
  * environment or talks to the runner); the runner glue lives in `@airlock/core/action`.
  */
-export { canonicalJson, canonicalSha256, sha256Hex } from './canonical.ts';
+export { canonicalJson, canonicalSha256, SMALL_HASH_BYTES, sha256Hex } from './canonical.ts';
 export {
   AirlockError,
   type AirlockErrorOptions,

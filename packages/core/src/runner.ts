@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync } from 'node:fs';
 import type { Env } from './github.ts';
 import type { AnnotationProperties } from './logger.ts';
 
@@ -64,8 +63,34 @@ export function formatCommand(
   return `::${command}${props === '' ? '' : ` ${props}`}::${escapeData(message)}`;
 }
 
+/**
+ * A random (version 4) UUID from the kernel's generator (/dev/urandom) where there is one, so that an action that needs
+ * nothing else from node:crypto does not load it for this; node:crypto's randomUUID elsewhere.
+ */
+export function randomUuid(): string {
+  if (process.platform !== 'win32') {
+    try {
+      const fd = openSync('/dev/urandom', 'r');
+      try {
+        const b = Buffer.alloc(16);
+        if (readSync(fd, b, 0, 16, null) === 16) {
+          b[6] = ((b[6] as number) & 0x0f) | 0x40;
+          b[8] = ((b[8] as number) & 0x3f) | 0x80;
+          const hex = b.toString('hex');
+          return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // no /dev/urandom (a sandbox): node:crypto below
+    }
+  }
+  return process.getBuiltinModule('node:crypto').randomUUID();
+}
+
 /** `name<<ghadelimiter_<uuid>\nvalue\nghadelimiter_<uuid>`, refusing a name or value that contains the delimiter. */
-export function formatKeyValue(name: string, value: unknown, delimiter = `ghadelimiter_${randomUUID()}`): string {
+export function formatKeyValue(name: string, value: unknown, delimiter = `ghadelimiter_${randomUuid()}`): string {
   const text = toCommandValue(value);
   if (name.includes(delimiter) || text.includes(delimiter)) {
     throw new Error(`refusing to write '${name}': it contains the file-command delimiter`);

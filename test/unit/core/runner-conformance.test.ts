@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Job, parseCommand, parseKeyValueFile, RUNNER_COMMANDS } from '@airlock/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatCommand, formatKeyValue, inputVariable } from '../../../packages/core/src/runner.ts';
+import { formatCommand, formatKeyValue, inputVariable, randomUuid } from '../../../packages/core/src/runner.ts';
 import { FIXTURES } from '../../support/paths.ts';
 
 /**
@@ -80,5 +80,23 @@ describe('runner protocol conformance with @actions/core', () => {
 
   it('refuses to write a value containing its own delimiter', () => {
     expect(() => formatKeyValue('x', 'a\nDELIM\nb', 'DELIM')).toThrow(/contains the file-command delimiter/);
+  });
+
+  it('delimits values with a fresh random v4 UUID, from /dev/urandom or (elsewhere) node:crypto', () => {
+    const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) seen.add(randomUuid());
+    expect(seen.size).toBe(200);
+    for (const id of seen) expect(id).toMatch(V4);
+    const delimiters = [0, 1].map(() => /^x<<(ghadelimiter_\S+)\n/.exec(formatKeyValue('x', 'v'))?.[1]);
+    expect(delimiters[0]).toMatch(/^ghadelimiter_[0-9a-f-]{36}$/);
+    expect(delimiters[0]).not.toBe(delimiters[1]);
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform') as PropertyDescriptor;
+    Object.defineProperty(process, 'platform', { ...platform, value: 'win32' });
+    try {
+      expect(randomUuid()).toMatch(V4);
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
   });
 });

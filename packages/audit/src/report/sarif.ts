@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '@airlock/core';
 import type { Finding } from '../finding.ts';
 import { RULES } from '../rules/index.ts';
 import { SECURITY_SEVERITY, type Severity } from '../severity.ts';
@@ -51,7 +51,7 @@ export function toSarif(findings: readonly Finding[], suppressed: readonly Findi
     const base = `${f.rule}\0${f.path}\0${text}`;
     const n = occurrences.get(base) ?? 0;
     occurrences.set(base, n + 1);
-    const fingerprint = createHash('sha256').update(`${base}\0${n}`).digest('hex');
+    const fingerprint = sha256Hex(`${base}\0${n}`);
     const online = f.path.startsWith('github:');
     return {
       ruleId: f.rule,
