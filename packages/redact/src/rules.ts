@@ -548,9 +548,9 @@ export const RULES: readonly RuleSpec[] = [
     id: 'vercel-token',
     title: 'Vercel token',
     keywords: ['vcp_', 'vci_', 'vca_', 'vcr_', 'vck_'],
-    pattern: '(vc[picrk]_[A-Za-z0-9]{20,60})(?:[^A-Za-z0-9]|$)',
+    pattern: '(vc[piark]_[A-Za-z0-9]{20,60})(?:[^A-Za-z0-9]|$)',
     token: {
-      prefixes: ['vcp_', 'vci_', 'vcc_', 'vcr_', 'vck_'],
+      prefixes: ['vcp_', 'vci_', 'vca_', 'vcr_', 'vck_'],
       parts: [{ chars: ALNUM, min: 20, max: 60 }],
       notFollowedBy: ALNUM,
     },

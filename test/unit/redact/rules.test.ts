@@ -48,6 +48,18 @@ describe('rules', () => {
     });
   }
 
+  it('vercel-token finds each of its keywords’ prefixes (vca_ was missing from the pattern)', () => {
+    const redactor = new Redactor();
+    for (const prefix of ['vcp_', 'vci_', 'vca_', 'vcr_', 'vck_']) {
+      const token = `${prefix}${'aB3dE5gH7jK9'.repeat(2)}`;
+      const { findings } = redactor.redact(`vercel deploy --token ${token}\n`);
+      expect(
+        findings.map((f) => f.rule),
+        prefix,
+      ).toEqual(['vercel-token']);
+    }
+  });
+
   const negatives = [
     'ghp_short and gho_ prefixes alone',
     'the AKIAFOO key is not a key; XAKIA1234567890ABCDEF neither',
