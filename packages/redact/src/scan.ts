@@ -70,17 +70,18 @@ export interface ScanOptions {
 
 const SNIFF = 8192;
 
-let chunkBuffer: Buffer | undefined;
+let spareChunk: Buffer | undefined;
 
 /**
- * A file's bytes in 1 MiB pieces, one buffer reused, across files too (each piece is only looked at before the next is
- * read, and the locating of one file ends before the next begins).
+ * A file's bytes in 1 MiB pieces, one buffer reused (each piece is only looked at before the next is read), and kept
+ * for the next file. The buffer is taken while a file is read: locate() awaits between pieces, so two scans running
+ * at once must not share it.
  */
 function* readChunks(path: string): Generator<Buffer> {
+  const buffer = spareChunk ?? Buffer.allocUnsafe(1024 * 1024);
+  spareChunk = undefined;
   const fd = openSync(path, 'r');
   try {
-    chunkBuffer ??= Buffer.allocUnsafe(1024 * 1024);
-    const buffer = chunkBuffer;
     for (
       let n = readSync(fd, buffer, 0, buffer.length, null);
       n > 0;
@@ -90,6 +91,7 @@ function* readChunks(path: string): Generator<Buffer> {
     }
   } finally {
     closeSync(fd);
+    spareChunk = buffer;
   }
 }
 

@@ -262,3 +262,31 @@ describe('toSarif', () => {
     expect(JSON.stringify(sarif)).not.toContain(SECRET);
   });
 });
+
+describe('scans running at once', () => {
+  it('locate their findings as they would one at a time (the reused read buffer is not shared)', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'airlock-scan-both-'));
+    try {
+      // Two large files, the token on different lines of each, past the first megabyte.
+      const filler = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag} line ${i} of the build`);
+      const write = (name: string, lines: string[]) => {
+        mkdirSync(join(base, name), { recursive: true });
+        writeFileSync(join(base, name, 'build.log'), `${lines.join('\n')}\n`);
+        return join(base, name, 'build.log');
+      };
+      const a = filler(90_000, 'aaaaaaaa');
+      a[70_000] = `push with ${TOKEN}`;
+      const b = filler(60_000, 'bb');
+      b[55_555] = `  again ${TOKEN}`;
+      const files = [write('a', a), write('b', b)];
+      const one = async (file: string) =>
+        (await scanFiles([file], { redactor: new Redactor(), root: base })).findings.map((f) => ({ ...f }));
+      const alone = [await one(files[0] as string), await one(files[1] as string)];
+      expect(alone[0]?.[0]).toMatchObject({ path: 'a/build.log', line: 70_001, column: 11 });
+      expect(alone[1]?.[0]).toMatchObject({ path: 'b/build.log', line: 55_556, column: 9 });
+      expect(await Promise.all(files.map(one))).toEqual(alone);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
