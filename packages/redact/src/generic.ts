@@ -1,4 +1,4 @@
-import type { TokenMatcher } from './token.ts';
+import { bytesAt, exceptSet, RE2_SPACE, runEnd, type TokenMatcher } from './token.ts';
 
 /**
  * The generic assignment rule's pattern, matched by hand:
@@ -39,33 +39,17 @@ const KEYWORDS = GENERIC_KEYWORDS.map((k) => Buffer.from(k, 'latin1'));
 const SUFFIXES = ['key', 'value', 'token', 'str', 'string', 'hash'].map((k) => Buffer.from(k, 'latin1'));
 const OPERATORS = [':=', '=>', '=', ':'].map((k) => Buffer.from(k, 'latin1'));
 
-function set(pred: (c: number) => boolean): Uint8Array {
-  return Uint8Array.from({ length: 256 }, (_, c) => (pred(c) ? 1 : 0));
-}
-/** RE2's `\s`: tab, newline, form feed, carriage return, space (not the vertical tab). */
-const isSpace = (c: number) => c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x20;
 const DQ = 0x22;
 const SQ = 0x27;
 const BS = 0x5c;
-const IN_DOUBLE = set((c) => c !== DQ && c !== BS && !isSpace(c));
-const IN_SINGLE = set((c) => c !== SQ && c !== BS && !isSpace(c));
-const BARE = set((c) => !isSpace(c) && !'"\'`,;<>()[]{}\\'.includes(String.fromCharCode(c)));
+const DOUBLE_QUOTE = Uint8Array.of(DQ);
+const SINGLE_QUOTE = Uint8Array.of(SQ);
+const ESCAPED_QUOTE = Uint8Array.of(BS, DQ);
+const IN_DOUBLE = exceptSet(`"\\${RE2_SPACE}`);
+const IN_SINGLE = exceptSet(`'\\${RE2_SPACE}`);
+const BARE = exceptSet(`${RE2_SPACE}"'\`,;<>()[]{}\\`);
 const MAX_VALUE = 256;
 const MIN_VALUE = 8;
-
-const lower = (c: number) => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
-
-function caselessAt(b: Uint8Array, at: number, length: number, word: Uint8Array): boolean {
-  if (at + word.length > length) return false;
-  for (let k = 0; k < word.length; k++) if (lower(b[at + k] as number) !== word[k]) return false;
-  return true;
-}
-
-function exactAt(b: Uint8Array, at: number, length: number, word: Uint8Array): boolean {
-  if (at + word.length > length) return false;
-  for (let k = 0; k < word.length; k++) if (b[at + k] !== word[k]) return false;
-  return true;
-}
 
 /** `[ \t]{0,8}` at `at`: the end of the longest run, or −1 when the run is longer than 8. */
 function blanks(b: Uint8Array, at: number, length: number): number {
@@ -76,23 +60,18 @@ function blanks(b: Uint8Array, at: number, length: number): number {
 
 /** The value alternatives: the first byte picks the only one that can match. */
 function value(b: Uint8Array, at: number, length: number): { start: number; end: number } | undefined {
-  const quoted = (open: number, inside: Uint8Array, close: readonly number[]) => {
-    let i = open;
-    while (i < length && i - open < MAX_VALUE && inside[b[i] as number] === 1) i++;
-    const n = i - open;
-    if (n < MIN_VALUE) return undefined;
-    // the run must stop at the closing quote: a 257th character of the class is not one
-    for (let k = 0; k < close.length; k++) if (i + k >= length || b[i + k] !== close[k]) return undefined;
-    return { start: open, end: i };
+  // A quoted value's run must stop at its closing quote: a 257th character of the class is not one.
+  const quoted = (open: number, inside: Uint8Array, close: Uint8Array) => {
+    const end = runEnd(b, open, length, inside, MAX_VALUE);
+    return end - open >= MIN_VALUE && bytesAt(b, end, length, close) ? { start: open, end } : undefined;
   };
+  if (at >= length) return undefined;
   const c = b[at];
-  if (c === undefined || at >= length) return undefined;
-  if (c === DQ) return quoted(at + 1, IN_DOUBLE, [DQ]);
-  if (c === SQ) return quoted(at + 1, IN_SINGLE, [SQ]);
-  if (c === BS) return b[at + 1] === DQ && at + 1 < length ? quoted(at + 2, IN_DOUBLE, [BS, DQ]) : undefined;
-  let i = at;
-  while (i < length && i - at < MAX_VALUE && BARE[b[i] as number] === 1) i++;
-  return i - at >= MIN_VALUE ? { start: at, end: i } : undefined;
+  if (c === DQ) return quoted(at + 1, IN_DOUBLE, DOUBLE_QUOTE);
+  if (c === SQ) return quoted(at + 1, IN_SINGLE, SINGLE_QUOTE);
+  if (c === BS) return bytesAt(b, at, length, ESCAPED_QUOTE) ? quoted(at + 2, IN_DOUBLE, ESCAPED_QUOTE) : undefined;
+  const end = runEnd(b, at, length, BARE, MAX_VALUE);
+  return end - at >= MIN_VALUE ? { start: at, end } : undefined;
 }
 
 /** Ends of an optional byte at `at`, present first. */
@@ -102,12 +81,12 @@ function optional(b: Uint8Array, at: number, length: number, test: (c: number) =
 
 export const matchGenericSecret: TokenMatcher['match'] = (b, length = b.length) => {
   for (const keyword of KEYWORDS) {
-    if (!caselessAt(b, 0, length, keyword)) continue;
+    if (!bytesAt(b, 0, length, keyword, true)) continue;
     const k = keyword.length;
     // (?:[_-]?(?i:key|value|token|str|string|hash))? — present (with the separator, then without), then absent
     const afterSuffix: number[] = [];
     for (const sep of optional(b, k, length, (c) => c === 0x5f || c === 0x2d)) {
-      for (const word of SUFFIXES) if (caselessAt(b, sep, length, word)) afterSuffix.push(sep + word.length);
+      for (const word of SUFFIXES) if (bytesAt(b, sep, length, word, true)) afterSuffix.push(sep + word.length);
     }
     afterSuffix.push(k);
     for (const a of afterSuffix) {
@@ -117,7 +96,7 @@ export const matchGenericSecret: TokenMatcher['match'] = (b, length = b.length) 
             const op = blanks(b, q, length);
             if (op < 0) continue;
             for (const operator of OPERATORS) {
-              if (!exactAt(b, op, length, operator)) continue;
+              if (!bytesAt(b, op, length, operator)) continue;
               const v = blanks(b, op + operator.length, length);
               if (v < 0) continue;
               const found = value(b, v, length);

@@ -1,4 +1,4 @@
-import type { TokenMatcher } from './token.ts';
+import { bytesAt, charSet, runEnd, type TokenMatcher } from './token.ts';
 
 /**
  * Hand-written matchers for two key formats whose patterns put a literal inside a run of characters that contains it
@@ -8,22 +8,11 @@ import type { TokenMatcher } from './token.ts';
  * shapes (openai alone about 11 ms to compile).
  */
 
-const B64URL = Uint8Array.from({ length: 256 }, (_, c) =>
-  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f ? 1 : 0,
-);
-
-function startsWithAt(b: Uint8Array, at: number, length: number, text: string): boolean {
-  if (at + text.length > length) return false;
-  for (let k = 0; k < text.length; k++) if (b[at + k] !== text.charCodeAt(k)) return false;
-  return true;
-}
-
-/** The run of [A-Za-z0-9_-] starting at `at`: its end. */
-function runEnd(b: Uint8Array, at: number, length: number): number {
-  let i = at;
-  while (i < length && B64URL[b[i] as number] === 1) i++;
-  return i;
-}
+const B64URL = charSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
+const latin1 = (text: string) => Buffer.from(text, 'latin1');
+const OPENAI_PREFIXES = ['sk-proj-', 'sk-svcacct-', 'sk-admin-'].map(latin1);
+const OPENAI_MARK = latin1('T3BlbkFJ');
+const ANTHROPIC_PREFIXES = ['sk-ant-api0', 'sk-ant-admin0'].map(latin1);
 
 /**
  * `(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,250}T3BlbkFJ[A-Za-z0-9_-]{20,250})`. Everything after the prefix lies
@@ -32,17 +21,12 @@ function runEnd(b: Uint8Array, at: number, length: number): number {
  * greedy, finds at least 20 characters (it takes up to 250).
  */
 export const matchOpenAiKey: TokenMatcher['match'] = (b, length = b.length) => {
-  let p = -1;
-  for (const prefix of ['sk-proj-', 'sk-svcacct-', 'sk-admin-']) {
-    if (startsWithAt(b, 0, length, prefix)) {
-      p = prefix.length;
-      break;
-    }
-  }
-  if (p < 0) return undefined;
-  const end = runEnd(b, p, length);
+  const prefix = OPENAI_PREFIXES.find((w) => bytesAt(b, 0, length, w));
+  if (prefix === undefined) return undefined;
+  const p = prefix.length;
+  const end = runEnd(b, p, length, B64URL);
   for (let n = Math.min(250, end - p); n >= 20; n--) {
-    if (!startsWithAt(b, p + n, end, 'T3BlbkFJ')) continue;
+    if (!bytesAt(b, p + n, end, OPENAI_MARK)) continue;
     const rest = end - (p + n + 8);
     if (rest >= 20) return { start: 0, end: p + n + 8 + Math.min(250, rest) };
   }
@@ -55,18 +39,14 @@ export const matchOpenAiKey: TokenMatcher['match'] = (b, length = b.length) => {
  * in `AA` and is 82 to 130 characters long.
  */
 export const matchAnthropicKey: TokenMatcher['match'] = (b, length = b.length) => {
-  let p = -1;
-  for (const prefix of ['sk-ant-api0', 'sk-ant-admin0']) {
-    if (startsWithAt(b, 0, length, prefix)) {
-      p = prefix.length;
-      break;
-    }
-  }
-  if (p < 0 || p + 2 > length) return undefined;
+  const prefix = ANTHROPIC_PREFIXES.find((w) => bytesAt(b, 0, length, w));
+  if (prefix === undefined) return undefined;
+  const p = prefix.length;
+  if (p + 2 > length) return undefined;
   const digit = b[p] as number;
   if (digit < 0x30 || digit > 0x39 || b[p + 1] !== 0x2d) return undefined;
   const from = p + 2;
-  const end = runEnd(b, from, length);
+  const end = runEnd(b, from, length, B64URL);
   const n = end - from;
   if (n < 82 || n > 130 || b[end - 1] !== 0x41 || b[end - 2] !== 0x41) return undefined;
   return { start: 0, end };

@@ -3,7 +3,7 @@ import { shannonEntropy } from './entropy.ts';
 import { RedactError } from './errors.ts';
 import { matchGenericSecret } from './generic.ts';
 import { matchAnthropicKey, matchOpenAiKey } from './keys.ts';
-import { compileTokens, type TokenMatcher, type TokenShape } from './token.ts';
+import { compileTokens, RE2_SPACE, type TokenMatcher, type TokenShape } from './token.ts';
 
 /**
  * Rules for secrets nobody registered.
@@ -73,8 +73,6 @@ const B64URL = `${ALNUM}-_`;
 const WORD = `${ALNUM}_`;
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-/** RE2's `\\s`: ASCII white space without the vertical tab. */
-const RE2_SPACE = '\t\n\f\r ';
 
 const PLACEHOLDER =
   /^(?:\*+|x+|X+|\.+|-+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_][A-Za-z0-9_]*%|\{\{.*\}\}|null|none|nil|undefined|true|false|changeme|redacted|secret|password|example|placeholder|\[REDACTED.*\])$/i;
@@ -729,33 +727,26 @@ export function keywordVariants(spec: RuleSpec): string[] {
   return [...out];
 }
 
-/** Compiled patterns are immutable and shared by every redactor using the same rule objects. */
-const compiled = new WeakMap<RuleSpec, RE2JS>();
-
-function regexOf(spec: RuleSpec): RE2JS {
-  let regex = compiled.get(spec);
-  if (regex === undefined) {
-    try {
-      regex = RE2JS.compile(spec.pattern);
-    } catch (cause) {
-      throw new RedactError('rule-invalid', `rule ${spec.id}: the pattern does not compile`, { cause });
-    }
-    compiled.set(spec, regex);
-  }
-  return regex;
+/** What a rule compiles to is immutable, so it is built once per rule object and shared by every redactor. */
+function perRule<T>(build: (spec: RuleSpec) => T): (spec: RuleSpec) => T {
+  const built = new WeakMap<RuleSpec, T>();
+  return (spec) => {
+    if (!built.has(spec)) built.set(spec, build(spec));
+    return built.get(spec) as T;
+  };
 }
 
-const tokens = new WeakMap<RuleSpec, TokenMatcher>();
-
-function tokenOf(spec: RuleSpec): TokenMatcher | undefined {
-  if (spec.token === undefined) return spec.matcher;
-  let matcher = tokens.get(spec);
-  if (matcher === undefined) {
-    matcher = compileTokens(spec.id, spec.token);
-    tokens.set(spec, matcher);
+const regexOf = perRule((spec) => {
+  try {
+    return RE2JS.compile(spec.pattern);
+  } catch (cause) {
+    throw new RedactError('rule-invalid', `rule ${spec.id}: the pattern does not compile`, { cause });
   }
-  return matcher;
-}
+});
+
+const tokenOf = perRule((spec): TokenMatcher | undefined =>
+  spec.token === undefined ? spec.matcher : compileTokens(spec.id, spec.token),
+);
 
 export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[] {
   const ids = new Set<string>();

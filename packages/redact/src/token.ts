@@ -42,14 +42,18 @@ interface CompiledPart {
   stopAtMax: boolean;
 }
 
-const lower = (c: number) => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
-
 export interface TokenMatcher {
   /** The secret's span in `bytes[0, length)` (matched at 0), or undefined. */
   match(bytes: Uint8Array, length?: number): { readonly start: number; readonly end: number } | undefined;
 }
 
-function setOf(chars: string): Uint8Array {
+// The byte-level pieces the shapes and the hand-written matchers (generic.ts, keys.ts) share.
+
+/** RE2's `\s`: ASCII white space without the vertical tab. */
+export const RE2_SPACE = '\t\n\f\r ';
+
+/** A 256-entry table of the given ASCII characters. */
+export function charSet(chars: string): Uint8Array {
   const set = new Uint8Array(256);
   for (const ch of chars) {
     const code = ch.charCodeAt(0);
@@ -57,6 +61,38 @@ function setOf(chars: string): Uint8Array {
     set[code] = 1;
   }
   return set;
+}
+
+/** Every byte but the given ASCII characters (a negated class: `[^…]` on latin1 text). */
+export function exceptSet(chars: string): Uint8Array {
+  return charSet(chars).map((v) => 1 - v);
+}
+
+const lower = (c: number) => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+
+/** The end of the run of bytes of `set` starting at `b[at]`, at most `max` long and before `length`. */
+export function runEnd(
+  b: Uint8Array,
+  at: number,
+  length: number,
+  set: Uint8Array,
+  max = Number.POSITIVE_INFINITY,
+): number {
+  const stop = Math.min(length, at + max);
+  let i = at;
+  while (i < stop && set[b[i] as number] === 1) i++;
+  return i;
+}
+
+/** Whether `word` is at `b[at]`, before `length`; `caseless` compares ASCII letters in any case (`word` in lower case). */
+export function bytesAt(b: Uint8Array, at: number, length: number, word: Uint8Array, caseless = false): boolean {
+  if (at + word.length > length) return false;
+  if (caseless) {
+    for (let k = 0; k < word.length; k++) if (lower(b[at + k] as number) !== word[k]) return false;
+  } else {
+    for (let k = 0; k < word.length; k++) if (b[at + k] !== word[k]) return false;
+  }
+  return true;
 }
 
 /**
@@ -79,15 +115,15 @@ export function compileToken(rule: string, shape: TokenShape): TokenMatcher {
       ? { literal: Buffer.from(p.literal, 'latin1'), set: undefined, min: 0, max: 0, stopAtMax: false }
       : {
           literal: undefined,
-          set: 'chars' in p ? setOf(p.chars) : setOf(p.except).map((v) => 1 - v),
+          set: 'chars' in p ? charSet(p.chars) : exceptSet(p.except),
           min: p.min,
           max: p.max ?? Number.POSITIVE_INFINITY,
           stopAtMax: false,
         },
   );
-  const after = shape.notFollowedBy === undefined ? undefined : setOf(shape.notFollowedBy);
+  const after = shape.notFollowedBy === undefined ? undefined : charSet(shape.notFollowedBy);
   const first = (p: CompiledPart) =>
-    p.literal !== undefined ? setOf(String.fromCharCode(p.literal[0] as number)) : p.set;
+    p.literal !== undefined ? charSet(String.fromCharCode(p.literal[0] as number)) : p.set;
   const nullable = (p: CompiledPart) => p.literal === undefined && p.min === 0;
   for (const [i, part] of parts.entries()) {
     if (part.literal !== undefined) {
@@ -118,32 +154,20 @@ export function compileToken(rule: string, shape: TokenShape): TokenMatcher {
 
   return {
     match(bytes, length = bytes.length) {
-      let i = -1;
-      for (const p of prefixes) {
-        if (p.length > length) continue;
-        let k = 0;
-        if (caseless) while (k < p.length && lower(bytes[k] as number) === p[k]) k++;
-        else while (k < p.length && bytes[k] === p[k]) k++;
-        if (k === p.length) {
-          i = k;
-          break;
-        }
-      }
-      if (i < 0) return undefined;
+      const prefix = prefixes.find((p) => bytesAt(bytes, 0, length, p, caseless));
+      if (prefix === undefined) return undefined;
+      let i = prefix.length;
       let start = capture === 'token' ? 0 : i;
       let end = -1;
       for (let n = 0; n < parts.length; n++) {
         const part = parts[n] as CompiledPart;
         if (n === capture) start = i;
         if (part.literal !== undefined) {
-          const lit = part.literal;
-          if (i + lit.length > length) return undefined;
-          for (let k = 0; k < lit.length; k++) if (bytes[i + k] !== lit[k]) return undefined;
-          i += lit.length;
+          if (!bytesAt(bytes, i, length, part.literal)) return undefined;
+          i += part.literal.length;
         } else {
           const set = part.set as Uint8Array;
-          let run = 0;
-          while (run < part.max && i + run < length && set[bytes[i + run] as number] === 1) run++;
+          const run = runEnd(bytes, i, length, set, part.max) - i;
           if (run < part.min) return undefined;
           // The class goes on past the most the part may take: what follows (which cannot start with one of its
           // characters, or notFollowedBy, which holds them all) fails there, and no shorter run can do better. With

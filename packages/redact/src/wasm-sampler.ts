@@ -124,6 +124,54 @@ function whileBelow(
   ];
 }
 
+/** `(i32.store (i32.add out (i32.shl count 2)) VALUE)`: append VALUE to the i32 array at `out` (count entries so far). */
+function storeAt(out: number, count: number, value: readonly number[]): number[] {
+  return [...op.get(out), ...op.get(count), ...op.const(2), ...op.shl, ...op.add, ...value, ...op.store(0)];
+}
+
+/** `(local.set L (i32.add <value on the stack> (local.get L)))`. */
+function addTo(local: number): number[] {
+  return [...op.get(local), ...op.add, ...op.set(local)];
+}
+
+interface WasmFunction {
+  readonly name: string;
+  /** i32 parameters; every function returns one i32. */
+  readonly params: number;
+  /** i32 locals after the parameters. */
+  readonly locals: number;
+  readonly code: readonly number[];
+}
+
+/** A module of exported i32 functions (each with its own type) and one exported memory of `pages` pages. */
+function assemble(functions: readonly WasmFunction[], pages: number): Uint8Array {
+  const n = functions.length;
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    // types: function i has type i, (i32 × params) → i32
+    ...section(1, [
+      ...u32(n),
+      ...functions.flatMap((f) => [0x60, ...u32(f.params), ...Array(f.params).fill(I32), ...u32(1), I32]),
+    ]),
+    ...section(3, [...u32(n), ...functions.flatMap((_, i) => u32(i))]),
+    ...section(5, [...u32(1), 0x00, ...u32(pages)]), // one memory, no maximum
+    ...section(7, [
+      ...u32(n + 1),
+      ...functions.flatMap((f, i) => [...name(f.name), 0x00, ...u32(i)]),
+      ...name('memory'),
+      0x02,
+      ...u32(0),
+    ]),
+    ...section(10, [
+      ...u32(n),
+      ...functions.flatMap((f) => {
+        const body = [...u32(1), ...u32(f.locals), I32, ...f.code]; // one local declaration: locals × i32
+        return [...u32(body.length), ...body];
+      }),
+    ]),
+  ]);
+}
+
 function moduleBytes(): Uint8Array {
   // Parameters p (0), end (1), out (2); locals hits (3), q (4).
   const P = 0;
@@ -141,21 +189,11 @@ function moduleBytes(): Uint8Array {
   ];
   // Start q + j: (i32.store offset=0 (out + hits·4) (q + j)), then hits += prefix[hash(i32.load(q + j))].
   const start = (j: number) => [
-    ...op.get(OUT),
-    ...op.get(HITS),
-    ...op.const(2),
-    ...op.shl,
-    ...op.add,
-    ...op.get(Q),
-    ...op.const(j),
-    ...op.add,
-    ...op.store(0),
+    ...storeAt(OUT, HITS, [...op.get(Q), ...op.const(j), ...op.add]),
     ...op.get(Q),
     ...op.load(j),
     ...lookup(PREFIX_OFFSET),
-    ...op.get(HITS),
-    ...op.add,
-    ...op.set(HITS),
+    ...addTo(HITS),
   ];
   // The word at p + k: (if (i32.or (table[hash(i32.load offset=k p & 0xffffff)]) (table[hash(i32.load offset=k+2
   // p & 0xffffff)])) (then q = p + k − 1; the starts q … q + 3 whose first four bytes may begin a pattern go to out)).
@@ -184,7 +222,6 @@ function moduleBytes(): Uint8Array {
   ];
   // Two words per iteration (the caller passes an even number of words).
   const code = whileBelow(P, END, [...word(0), ...word(4)], op.const(8), HITS);
-  const body = [...u32(1), ...u32(2), I32, ...code]; // one local declaration: 2 × i32
 
   // sample4(p, end, stride, out): for p, p + stride, … < end, the 4 bytes at p hashed to FILTER_BITS bits; p goes to
   // out and the count grows by the filter's bit. Parameters p (0), end (1), stride (2), out (3); local hits (4), f (5).
@@ -203,13 +240,7 @@ function moduleBytes(): Uint8Array {
       ...op.shrU,
       ...op.set(F),
       // (i32.store (out + hits·4) p)
-      ...op.get(3),
-      ...op.get(HITS4),
-      ...op.const(2),
-      ...op.shl,
-      ...op.add,
-      ...op.get(P),
-      ...op.store(0),
+      ...storeAt(3, HITS4, op.get(P)),
       // hits += (i32.load8_u offset=FILTER (f >>> 3)) >>> (f & 7) & 1
       ...op.get(F),
       ...op.const(3),
@@ -221,14 +252,11 @@ function moduleBytes(): Uint8Array {
       ...op.shrU,
       ...op.const(1),
       ...op.and,
-      ...op.get(HITS4),
-      ...op.add,
-      ...op.set(HITS4),
+      ...addTo(HITS4),
     ],
     op.get(2),
     HITS4,
   );
-  const body4 = [...u32(1), ...u32(2), I32, ...code4]; // one local declaration: 2 × i32
 
   // newlines(p, end): how many bytes of [p, end) (a multiple of 4 bytes) are '\n', four at a time: for x = word ^
   // 0x0a0a0a0a, a byte of x is zero exactly when the high bit of that byte of ((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x is
@@ -255,76 +283,19 @@ function moduleBytes(): Uint8Array {
       ...op.const(0x80808080 | 0),
       ...op.xor,
       ...op.popcnt,
-      ...op.get(COUNT),
-      ...op.add,
-      ...op.set(COUNT),
+      ...addTo(COUNT),
     ],
     op.const(4),
     COUNT,
   );
-  const bodyNl = [...u32(1), ...u32(2), I32, ...codeNl]; // locals count (2), x (3)
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    // types: 0 = (i32 i32 i32) → i32, 1 = (i32 i32 i32 i32) → i32, 2 = (i32 i32) → i32
-    ...section(1, [
-      ...u32(3),
-      0x60,
-      ...u32(3),
-      I32,
-      I32,
-      I32,
-      ...u32(1),
-      I32,
-      0x60,
-      ...u32(4),
-      I32,
-      I32,
-      I32,
-      I32,
-      ...u32(1),
-      I32,
-      0x60,
-      ...u32(2),
-      I32,
-      I32,
-      ...u32(1),
-      I32,
-    ]),
-    // function 0 (scan) has type 0, function 1 (sample4) type 1, function 2 (newlines) type 2
-    ...section(3, [...u32(3), ...u32(0), ...u32(1), ...u32(2)]),
-    ...section(5, [...u32(1), 0x00, ...u32(PAGES)]), // one memory, PAGES pages, no maximum
-    ...section(7, [
-      ...u32(4),
-      ...name('scan'),
-      0x00,
-      ...u32(0),
-      ...name('sample4'),
-      0x00,
-      ...u32(1),
-      ...name('newlines'),
-      0x00,
-      ...u32(2),
-      ...name('memory'),
-      0x02,
-      ...u32(0),
-    ]),
-    ...section(10, [
-      ...u32(3),
-      ...u32(body.length),
-      ...body,
-      ...u32(body4.length),
-      ...body4,
-      ...u32(bodyNl.length),
-      ...bodyNl,
-    ]),
-  ]);
+  return assemble(
+    [
+      { name: 'scan', params: 3, locals: 2, code }, // locals hits (3), q (4)
+      { name: 'sample4', params: 4, locals: 2, code: code4 }, // locals hits (4), f (5)
+      { name: 'newlines', params: 2, locals: 2, code: codeNl }, // locals count (2), x (3)
+    ],
+    PAGES,
+  );
 }
 
 /** The few WebAssembly JS API members used here (the project's TypeScript libraries do not declare them). */
@@ -396,22 +367,12 @@ function simdModuleBytes(): Uint8Array {
       ...simd(0x23), // i8x16.eq
       ...simd(0x64), // i8x16.bitmask
       ...op.popcnt,
-      ...op.get(COUNT),
-      ...op.add,
-      ...op.set(COUNT),
+      ...addTo(COUNT),
     ],
     op.const(16),
     COUNT,
   );
-  const body = [...u32(1), ...u32(1), I32, ...code]; // one local: count
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [...u32(1), 0x60, ...u32(2), I32, I32, ...u32(1), I32]), // (i32 i32) → i32
-    ...section(3, [...u32(1), ...u32(0)]),
-    ...section(5, [...u32(1), 0x00, ...u32(Math.ceil((PIECE + 64) / 65536))]),
-    ...section(7, [...u32(2), ...name('newlines16'), 0x00, ...u32(0), ...name('memory'), 0x02, ...u32(0)]),
-    ...section(10, [...u32(1), ...u32(body.length), ...body]),
-  ]);
+  return assemble([{ name: 'newlines16', params: 2, locals: 1, code }], Math.ceil((PIECE + 64) / 65536));
 }
 
 interface LineCounter {
@@ -422,6 +383,10 @@ interface LineCounter {
 }
 
 let counter: LineCounter | undefined;
+function defaultCounter(): LineCounter {
+  counter ??= lineCounter();
+  return counter;
+}
 
 /** The SIMD line counter, or the sampler's four-byte loop where SIMD is missing (or `simd` is false: tests). */
 export function lineCounter(simd = true): LineCounter {
@@ -444,8 +409,7 @@ export function lineCounter(simd = true): LineCounter {
 
 /** How many '\n' bytes `bytes[from, to)` holds (WebAssembly, sixteen bytes at a time where SIMD is available). */
 export function countNewlines(bytes: Uint8Array, from: number, to: number, using?: LineCounter): number {
-  counter ??= lineCounter();
-  const c = using ?? counter;
+  const c = using ?? defaultCounter();
   const base = c.step === 16 ? 0 : DATA_OFFSET;
   let count = 0;
   let at = from;
