@@ -167,8 +167,11 @@ export async function build(targets: readonly Target[], outDir: string, stagingD
     const licenses: string[] = [];
     for (const b of target.bundles) {
       const result = await bundle(stagingDir, b.entry);
+      // Chunks (`<id>.index.js`) hold what a bundle loads with a plain dynamic import(): code most runs never call
+      // (the verify action's sigstore-js path), kept out of the file V8 compiles at every start.
+      const chunks = Object.keys(result.assets).filter((name) => /^\d+\.index\.js$/.test(name));
       const extraAssets = Object.keys(result.assets).filter(
-        (name) => name !== 'licenses.txt' && name !== 'package.json',
+        (name) => name !== 'licenses.txt' && name !== 'package.json' && !chunks.includes(name),
       );
       if (extraAssets.length > 0) {
         throw new Error(
@@ -177,6 +180,13 @@ export async function build(targets: readonly Target[], outDir: string, stagingD
       }
       // start-up module factories compiled eagerly: scripts/lib/eager.ts
       writeFileSync(join(outDir, b.output), eagerStartup(result.code, b.output).code);
+      for (const name of chunks) {
+        const path = join(dirname(join(outDir, b.output)), name);
+        const source = (result.assets[name] as { source: string | Buffer }).source;
+        if (existsSync(path) && !readFileSync(path).equals(Buffer.from(source)))
+          throw new Error(`build: two bundles of ${target.id} produced different chunks named ${name}`);
+        writeFileSync(path, source);
+      }
       const license = result.assets['licenses.txt']?.source;
       if (license !== undefined) licenses.push(license.toString());
     }

@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
  * prehash is actually signed or verified, which keeps it out of the start-up of the DSSE and file paths.
  */
 async function curves() {
-  return import(/* webpackMode: "eager" */ '@noble/curves/nist.js');
+  return import('@noble/curves/nist.js');
 }
 
 /** Sign a SHA-256 digest with a P-256 private scalar; a DER signature, as `crypto.sign('sha256', data)` gives. */
