@@ -17,13 +17,14 @@ export { mapLimit, READ_CHUNK_BYTES } from './digest.ts';
 export { type UploadedAttestation, type UploadRequest, uploadAttestation } from './github.ts';
 export { signPrehashedP256 } from './prehash.ts';
 export { PUBLIC_GOOD, type SigstoreEndpoints, STAGING } from './services.ts';
-export { KeylessSigner, type KeylessSignerOptions, pae, type SignedBundle, type SigningCertificate } from './sign.ts';
+export { KeylessSigner, type KeylessSignerOptions, type SignedBundle, type SigningCertificate } from './sign.ts';
 export {
   buildStatement,
   decodeJwtClaims,
   GITHUB_WORKFLOW_BUILD_TYPE,
   githubProvenance,
   INTOTO_PAYLOAD_TYPE,
+  pae,
   parsePredicate,
   type ResourceDescriptor,
   SLSA_PROVENANCE_V1,

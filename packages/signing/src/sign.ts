@@ -28,7 +28,7 @@ import {
   type SigstoreEndpoints,
   type TlogService,
 } from './services.ts';
-import { decodeJwtClaims, INTOTO_PAYLOAD_TYPE, type Statement } from './statement.ts';
+import { decodeJwtClaims, INTOTO_PAYLOAD_TYPE, pae, type Statement } from './statement.ts';
 
 /**
  * Keyless signing: an ephemeral P-256 key that lives only in memory, a short-lived Fulcio certificate binding its
@@ -297,17 +297,6 @@ export class KeylessSigner {
 /** A Rekor v2 verifier naming the signing certificate (protobuf-JSON). */
 function v2Verifier(certificate: SigningCertificate): object {
   return { x509Certificate: { rawBytes: certificate.der.toString('base64') }, keyDetails: KEY_DETAILS };
-}
-
-/** DSSE pre-authentication encoding: `DSSEv1 <len(type)> <type> <len(body)> <body>`. */
-export function pae(payloadType: string, payload: Buffer): Buffer {
-  const type = Buffer.from(payloadType, 'utf8');
-  return Buffer.concat([
-    Buffer.from(`DSSEv1 ${type.byteLength} `),
-    type,
-    Buffer.from(` ${payload.byteLength} `),
-    payload,
-  ]);
 }
 
 function toTlogEntry(entry: RekorEntry): TransparencyLogEntry {

@@ -162,3 +162,14 @@ export function workflowClaims(claims: Readonly<Record<string, unknown>>): Workf
   }
   return out as WorkflowClaims;
 }
+
+/** DSSE pre-authentication encoding: `DSSEv1 <len(type)> <type> <len(body)> <body>`. */
+export function pae(payloadType: string, payload: Buffer): Buffer {
+  const type = Buffer.from(payloadType, 'utf8');
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.byteLength} `),
+    type,
+    Buffer.from(` ${payload.byteLength} `),
+    payload,
+  ]);
+}

@@ -1,7 +1,6 @@
-import { glob, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { quote } from '@airlock/core';
-import { errnoText, mapLimit, parseSha256, type Sha256Hex, sha256File } from './digest.ts';
+import { errnoText, fsp, mapLimit, parseSha256, type Sha256Hex, sha256File } from './digest.ts';
 import { SigningError } from './errors.ts';
 
 /**
@@ -76,7 +75,7 @@ export async function resolveSubjects(sources: SubjectSources): Promise<Subject[
     const path = resolve(root, file);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await fsp().readFile(path, 'utf8');
     } catch (cause) {
       throw new SigningError('subject-unreadable', `${labels.checksums}: cannot read ${file}: ${errnoText(cause)}`, {
         cause,
@@ -95,7 +94,9 @@ export async function expandPaths(patterns: readonly string[], root: string, lab
   const out: string[] = [];
   for (const pattern of patterns) {
     const literal = resolve(root, pattern);
-    const info = await stat(literal).catch(() => undefined);
+    const info = await fsp()
+      .stat(literal)
+      .catch(() => undefined);
     if (info?.isFile()) {
       out.push(literal);
       continue;
@@ -110,9 +111,11 @@ export async function expandPaths(patterns: readonly string[], root: string, lab
       throw new SigningError('subject-not-found', `${label}: ${quote(pattern)} does not exist (looked in ${root})`);
     }
     const matches: string[] = [];
-    for await (const match of glob(pattern, { cwd: root })) {
+    for await (const match of fsp().glob(pattern, { cwd: root })) {
       const path = isAbsolute(match) ? match : resolve(root, match);
-      const entry = await stat(path).catch(() => undefined);
+      const entry = await fsp()
+        .stat(path)
+        .catch(() => undefined);
       if (entry?.isFile()) matches.push(path);
     }
     if (matches.length === 0) {

@@ -1,8 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { quote } from '@airlock/core';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
 import seeds from '@sigstore/tuf/seeds.json' with { type: 'json' };
-import { type TrustMaterial, toTrustMaterial } from '@sigstore/verify';
 import { SigningError } from './errors.ts';
 
 /**
@@ -18,7 +16,10 @@ import { SigningError } from './errors.ts';
  * turns a truncated or hand-edited root into one that trusts a key for every signature ever made.
  */
 export interface Trust {
-  readonly material: TrustMaterial;
+  /** The trusted root's JSON, checked here; each verification path builds its own view of it when first used. */
+  readonly root: Readonly<Record<string, unknown>>;
+  /** A managed public key (managed-key verification). */
+  readonly publicKey?: KeyObject;
   /** Where it came from, for messages and summaries. */
   readonly source: string;
   readonly counts: { readonly tlogs: number; readonly ctlogs: number; readonly cas: number; readonly tsas: number };
@@ -85,18 +86,9 @@ export function trustFromJson(json: unknown, source: string, options: TrustOptio
   for (const [i, t] of ctlogs.entries()) checkStart('ctlogs', i, keyValidity(t), t.baseUrl);
   for (const [i, c] of cas.entries()) checkStart('certificateAuthorities', i, c.validFor, c.uri);
   for (const [i, c] of tsas.entries()) checkStart('timestampAuthorities', i, c.validFor, c.uri);
-  let material: TrustMaterial;
-  try {
-    const key = options.publicKey;
-    material = toTrustMaterial(
-      TrustedRoot.fromJSON(root),
-      key === undefined ? {} : () => ({ publicKey: key, validFor: () => true }),
-    );
-  } catch (cause) {
-    throw new SigningError('trusted-root-invalid', `${source}: ${(cause as Error).message}`, { cause });
-  }
   return {
-    material,
+    root,
+    ...(options.publicKey === undefined ? {} : { publicKey: options.publicKey }),
     source,
     counts: { tlogs: tlogs.length, ctlogs: ctlogs.length, cas: cas.length, tsas: tsas.length },
   };
@@ -121,8 +113,8 @@ export function embeddedPublicGoodRoot(options: TrustOptions = {}): Trust {
  */
 export async function fetchPublicGoodRoot(options: { cachePath: string }): Promise<Trust> {
   // Loaded only on this path: the TUF client and its HTTP stack are most of a bundle's start-up cost.
-  const tuf = await import(/* webpackMode: "eager" */ '@sigstore/tuf');
-  let root: TrustedRoot;
+  const tuf = await import('@sigstore/tuf');
+  let root: Awaited<ReturnType<typeof tuf.getTrustedRoot>>;
   try {
     root = await tuf.getTrustedRoot({ cachePath: options.cachePath, mirrorURL: PUBLIC_GOOD_TUF_MIRROR });
   } catch (cause) {
@@ -132,5 +124,6 @@ export async function fetchPublicGoodRoot(options: { cachePath: string }): Promi
       { cause, kind: 'external' },
     );
   }
+  const { TrustedRoot } = await import('@sigstore/protobuf-specs');
   return trustFromJson(TrustedRoot.toJSON(root), `Sigstore's TUF repository (${PUBLIC_GOOD_TUF_MIRROR})`);
 }

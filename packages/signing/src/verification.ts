@@ -20,8 +20,9 @@ export {
 export {
   type Artifact,
   type IdentityPolicy,
-  parseBundle,
   type VerifiedBundle,
   type VerifyRequest,
   verifyBundle,
+  verifyBundleNatively,
+  verifyBundleWithSigstoreJs,
 } from './verify.ts';
