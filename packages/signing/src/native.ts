@@ -10,7 +10,6 @@ import {
   type VerifiedBundle,
   type VerifyRequest,
 } from './checks.ts';
-import { sha256File } from './digest.ts';
 import { verifyPrehashed } from './prehash.ts';
 import { pae, type Statement } from './statement.ts';
 import type { Trust } from './trust.ts';
@@ -298,7 +297,7 @@ async function attempt(request: VerifyRequest, parsed: BundleJson): Promise<Veri
     need(verifies(undefined, pae(payloadType, payload), key, signature));
     statement = parseStatement(payloadType, payload, source);
     if (artifact.kind === 'file')
-      digest = Buffer.from((await sha256File(artifact.path, artifact.label ?? artifact.path)).digest, 'hex');
+      digest = (await hashAndVerify(artifact.path, artifact.label ?? artifact.path, undefined, undefined)).digest;
     if (artifact.kind === 'digest') digest = Buffer.from(artifact.sha256, 'hex');
     if (digest !== undefined) {
       const hex = digest.toString('hex');

@@ -1,3 +1,4 @@
+import { type Stats, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { quote } from '@airlock/core';
 import { errnoText, fsp, mapLimit, parseSha256, type Sha256Hex, sha256File } from './digest.ts';
@@ -86,6 +87,15 @@ export async function resolveSubjects(sources: SubjectSources): Promise<Subject[
   return dedupeSubjects([...hashed, ...given]);
 }
 
+/** A literal path is looked up synchronously: one system call, and no node:fs/promises when no glob is given. */
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Expand paths and globs to files (absolute paths, sorted per pattern, duplicates removed). A literal path that does
  * not exist, a directory, or a glob that matches nothing is an error naming the input.
@@ -94,9 +104,7 @@ export async function expandPaths(patterns: readonly string[], root: string, lab
   const out: string[] = [];
   for (const pattern of patterns) {
     const literal = resolve(root, pattern);
-    const info = await fsp()
-      .stat(literal)
-      .catch(() => undefined);
+    const info = statOrUndefined(literal);
     if (info?.isFile()) {
       out.push(literal);
       continue;
