@@ -1,6 +1,6 @@
 import { ACCEPT_FLAG, type Automaton, type AutomatonPattern, buildAutomaton, STATE_MASK } from './automaton.ts';
 import { LiteralIndex, LONG_LITERAL_MIN } from './literals.ts';
-import { PREFILTER_MIN_PATTERN, Prefilter } from './prefilter.ts';
+import { PREFILTER_MIN_PATTERN, Prefilter, type PrefilterSeek } from './prefilter.ts';
 import { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
 import { DEFAULT_MIN_LENGTH, secretVariants } from './variants.ts';
 import { createSampler } from './wasm-sampler.ts';
@@ -145,6 +145,26 @@ function scan4(
   return k;
 }
 
+/**
+ * A keyword's seek for the prefilter: the one its rules all declare (RuleSpec.seek), whose keyword hits the prefilter
+ * may then drop where every rule's precheck would; none when a rule declares none or they differ.
+ */
+function keywordSeek(rules: readonly CompiledRule[], keyword: Uint8Array): PrefilterSeek | undefined {
+  const first = rules[0]?.spec.seek;
+  if (first === undefined) return undefined;
+  for (const rule of rules) {
+    const seek = rule.spec.seek;
+    if (
+      seek === undefined ||
+      seek.targets !== first.targets ||
+      seek.stops !== first.stops ||
+      seek.limit !== first.limit
+    )
+      return undefined;
+  }
+  return { skip: keyword.length, ...first };
+}
+
 export class Redactor {
   readonly automaton: Automaton;
   /** The skip-based prefilter over the automaton's patterns, when every pattern is long enough for it. */
@@ -222,6 +242,9 @@ export class Redactor {
             this.automaton,
             patterns.map((p) => p.bytes),
             sampler,
+            patterns.map((p) =>
+              p.kind === 'keyword' ? keywordSeek(keywordRules[p.id] as CompiledRule[], p.bytes) : undefined,
+            ),
           )
         : undefined;
     this.skipped = skipped;
@@ -507,7 +530,7 @@ export class RedactionStream {
       const kwLength = a.keywordLengths[k] as number;
       for (const rule of this.#r.keywordRules[a.keywordIds[k] as number] as CompiledRule[]) {
         const kwStart = end - kwLength;
-        const precheck = rule.spec.precheck;
+        const precheck = rule.precheck;
         // Most keyword hits can be dropped at once from the bytes at hand (a URL without credentials).
         if (precheck !== undefined && kwStart >= this.#bufStart) {
           const at = kwStart - this.#bufStart;
@@ -572,7 +595,8 @@ export class RedactionStream {
       if (before !== undefined && w.rule.notAfter[before] === 1) return true;
     }
     const bytes = this.#slice(w.kwStart, windowEnd);
-    if (spec.precheck !== undefined && spec.precheck(bytes, 0, bytes.length, w.kwLength) !== 1) return true;
+    const precheck = w.rule.precheck;
+    if (precheck !== undefined && precheck(bytes, 0, bytes.length, w.kwLength) !== 1) return true;
     if (spec.context !== undefined && !this.#hasContext(w.kwStart, spec.context)) return true;
     const token = w.rule.token;
     if (token !== undefined) {

@@ -42,7 +42,7 @@ export { RedactError, type RedactErrorCode } from './errors.ts';
 export { LiteralIndex, LONG_LITERAL_MIN } from './literals.ts';
 export { type LocatedFinding, type Location, locate, locateBuffer } from './locate.ts';
 export { displayPath, expandPaths } from './paths.ts';
-export { acceptsByWalk, PREFILTER_MIN_PATTERN, Prefilter } from './prefilter.ts';
+export { acceptsByWalk, PREFILTER_MIN_PATTERN, Prefilter, type PrefilterSeek } from './prefilter.ts';
 export { isRegularFile, PUMP_CHUNK, pumpFile, writeAllSync } from './pump.ts';
 export { acceptSecret, type CompiledRule, compileRules, keywordVariants, RULES, type RuleSpec } from './rules.ts';
 export { type SarifLog, toSarif } from './sarif.ts';

@@ -2,10 +2,13 @@ import { ACCEPT_FLAG, type Automaton, OWN_FLAG, STATE_MASK, TRIE_FLAG } from './
 import {
   createSampler,
   DATA_OFFSET,
+  MAX_SEEKS,
   OUT_OFFSET,
   PIECE,
   PREFIX_OFFSET,
   type Sampler,
+  SEEK_OFFSET,
+  SEEK_PARAMS_OFFSET,
   TABLE_OFFSET,
   trigramHash,
 } from './wasm-sampler.ts';
@@ -27,10 +30,44 @@ import {
  * The result is exactly the automaton's: for each position e where some pattern ends, the state whose outputs are
  * every pattern ending at e (the node of the longest one), in increasing order of e. The straightforward walk
  * ({@link acceptsByWalk}) is the reference it is tested against.
+ *
+ * A pattern may come with a {@link PrefilterSeek}: its occurrences that the seek rules out are dropped in WebAssembly,
+ * before any JavaScript runs for them (build logs are full of `://`, and a URL without `user:password@` is ruled out
+ * within its host name). The result is then the automaton's without the occurrences ruled out, so that a pattern
+ * ending at e may be missing from the state given for e only when its seek rules it out.
  */
+
+/**
+ * What the engine's rule precheck does for a keyword, declared so that it can run in the prefilter: from `skip` bytes
+ * after the occurrence's start, within `limit` bytes, the first byte that is one of `targets` or `stops` (targets
+ * first) is a stop, or there is none of either: the occurrence is ruled out. The input ending first rules nothing out.
+ */
+export interface PrefilterSeek {
+  readonly skip: number;
+  readonly targets: string;
+  readonly stops: string;
+  readonly limit: number;
+}
 
 /** The shortest pattern the filter can serve; with shorter ones the engine steps the automaton over every byte. */
 export const PREFILTER_MIN_PATTERN = 3;
+
+/** What makes two patterns' seeks the same (none: a key of its own), checked when built. */
+function seekKey(pattern: Uint8Array, seek: PrefilterSeek | undefined): string {
+  if (seek === undefined) return `none ${Buffer.from(pattern).toString('latin1')}`;
+  const { skip, targets, stops, limit } = seek;
+  for (const n of [skip, limit]) {
+    if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new Error('prefilter: a seek skip or limit out of range');
+  }
+  for (const ch of targets + stops) if (ch.charCodeAt(0) > 0xff) throw new Error('prefilter: a seek byte above 0xff');
+  return JSON.stringify([skip, targets, stops, limit]);
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
 
 export class Prefilter {
   /** The sampling loop, with both tables in its memory. */
@@ -40,11 +77,25 @@ export class Prefilter {
   #ends = new Int32Array(1024);
   #nodes = new Int32Array(1024);
 
-  /** `sampler`: one whose memory may be shared with a LiteralIndex (the two use separate tables in it). */
-  constructor(automaton: Automaton, patterns: readonly Uint8Array[], sampler: Sampler = createSampler()) {
+  /**
+   * `sampler`: one whose memory may be shared with a LiteralIndex (the two use separate tables in it). `seeks[i]`:
+   * pattern i's seek, if it has one.
+   */
+  constructor(
+    automaton: Automaton,
+    patterns: readonly Uint8Array[],
+    sampler: Sampler = createSampler(),
+    seeks: readonly (PrefilterSeek | undefined)[] = [],
+  ) {
     this.#sampler = sampler;
     this.#a = automaton;
-    for (const p of patterns) {
+    const bytes = this.#sampler.bytes;
+    // A pattern's seek is used only when every pattern that can start where it does (its first four bytes, or three
+    // for a 3-byte pattern, are theirs or begin with theirs) has the same one: a start is dropped for all of them.
+    const keys = patterns.map((p, i) => seekKey(p, seeks[i]));
+    const prefixes = patterns.map((p) => p.subarray(0, 4));
+    const programs = new Map<string, number>();
+    for (const [i, p] of patterns.entries()) {
       if (p.length < PREFILTER_MIN_PATTERN) throw new Error('prefilter: a pattern shorter than 3 bytes');
       this.#add((p[0] as number) | ((p[1] as number) << 8) | ((p[2] as number) << 16));
       if (p.length >= 4) {
@@ -53,14 +104,54 @@ export class Prefilter {
         const pair = (p[1] as number) | ((p[2] as number) << 8);
         for (let b = 0; b < 256; b++) this.#add(pair | (b << 16));
       }
+      const mine = prefixes[i] as Uint8Array;
+      const shared = (q: Uint8Array) => startsWith(mine, q) || startsWith(q, mine);
+      const seek = seeks[i];
+      const program =
+        seek !== undefined && prefixes.every((q, j) => keys[j] === keys[i] || !shared(q))
+          ? this.#program(programs, seek, mine)
+          : -1;
+      // The entry keeps its first seek (the seek checks the prefix, so the other patterns' starts are kept).
+      const enter = (prefix: number) => {
+        const entry = PREFIX_OFFSET + trigramHash(prefix);
+        if ((bytes[entry] as number) < 2) bytes[entry] = program < 0 ? 1 : 2 + program;
+      };
       const prefix = (p[0] as number) | ((p[1] as number) << 8) | ((p[2] as number) << 16);
-      if (p.length >= 4) {
-        (this.#sampler.bytes as Uint8Array)[PREFIX_OFFSET + trigramHash(prefix | ((p[3] as number) << 24))] = 1;
-      } else {
-        for (let b = 0; b < 256; b++)
-          (this.#sampler.bytes as Uint8Array)[PREFIX_OFFSET + trigramHash(prefix | (b << 24))] = 1;
-      }
+      if (p.length >= 4) enter(prefix | ((p[3] as number) << 24));
+      else for (let b = 0; b < 256; b++) enter(prefix | (b << 24));
     }
+  }
+
+  /** The number of a seek in the sampler's memory (written there the first time), or −1 when there is no room. */
+  #program(programs: Map<string, number>, seek: PrefilterSeek, prefix: Uint8Array): number {
+    const { skip, targets, stops, limit } = seek;
+    const key = JSON.stringify([skip, targets, stops, limit, [...prefix]]);
+    let program = programs.get(key);
+    if (program === undefined) {
+      if (programs.size >= MAX_SEEKS) return -1;
+      program = programs.size;
+      programs.set(key, program);
+      const table = SEEK_OFFSET + 256 * program;
+      for (const [chars, kind] of [
+        [stops, 2],
+        [targets, 1],
+      ] as const) {
+        for (let c = 0; c < chars.length; c++) this.#sampler.bytes[table + chars.charCodeAt(c)] = kind;
+      }
+      let value = 0;
+      let mask = 0;
+      for (const [k, b] of prefix.entries()) {
+        value |= b << (8 * k);
+        mask |= 0xff << (8 * k);
+      }
+      const words = this.#sampler.words;
+      const at = (SEEK_PARAMS_OFFSET >> 2) + 4 * program;
+      words[at] = skip;
+      words[at + 1] = limit;
+      words[at + 2] = value;
+      words[at + 3] = mask;
+    }
+    return program;
   }
 
   #add(trigram: number): void {
@@ -97,7 +188,7 @@ export class Prefilter {
       const copyEnd = Math.min(n, b + 1);
       if (a > 0) bytes.set(buf.subarray(a - 1, copyEnd), DATA_OFFSET - 1);
       else bytes.set(buf.subarray(a, copyEnd), DATA_OFFSET);
-      const hits = scan(DATA_OFFSET, DATA_OFFSET + 4 * count4, OUT_OFFSET);
+      const hits = scan(DATA_OFFSET, DATA_OFFSET + 4 * count4, OUT_OFFSET, DATA_OFFSET + (copyEnd - a));
       for (let k = 0; k < hits; k++) {
         const s = a + ((words[(OUT_OFFSET >> 2) + k] as number) - DATA_OFFSET);
         if (s >= from) count = this.#verify(buf, s, n, after, count);

@@ -40,6 +40,13 @@ export interface RuleSpec {
    * holding output until the end of the line. Given as a range so that no view is allocated per keyword hit.
    */
   readonly precheck?: (bytes: Uint8Array, start: number, end: number, keywordLength: number) => 1 | 0 | -1;
+  /**
+   * A precheck of one kind, declared instead of written (a rule has one or the other): from the end of the keyword,
+   * within `limit` bytes, is one of `targets` found (1) before one of `stops` (0)? Neither within the limit is 0,
+   * neither in the bytes given, −1. Being declared, it also runs in the prefilter's WebAssembly, where most keyword
+   * hits (every `://` of a log) are dropped before any JavaScript runs for them. The window must hold keyword and limit.
+   */
+  readonly seek?: { readonly targets: string; readonly stops: string; readonly limit: number };
   /** Minimum Shannon entropy (bits per character) of the secret. */
   readonly minEntropy?: number;
   /** Extra validation of the secret span. */
@@ -94,7 +101,7 @@ function isPrintableAscii(text: string): boolean {
 
 /**
  * Up to `limit` bytes from `from` (before `end`): is one of `targets` found (1) before one of `stops` (0), or neither
- * yet (−1)?
+ * yet (−1)? Neither within the limit is 0.
  */
 function seeker(
   targets: string,
@@ -112,9 +119,15 @@ function seeker(
     return stop === from + limit ? 0 : -1;
   };
 }
-const assignmentOnLine = seeker(':=', '\n');
-const atBeforePath = seeker('@', '/ \t\n\r"\'<>');
-const assignmentNear = seeker(':=', '\n\r(){}');
+
+/** A rule's precheck from its declared seek (RuleSpec.seek), or the one it was given. */
+function precheckOf(spec: RuleSpec): RuleSpec['precheck'] {
+  const declared = spec.seek;
+  if (declared === undefined) return spec.precheck;
+  const seek = seeker(declared.targets, declared.stops);
+  const limit = declared.limit;
+  return (bytes, start, end, keywordLength) => seek(bytes, start + keywordLength, end, limit);
+}
 
 /** Credentials published as examples (AWS documentation, the Azure storage emulator): never secrets, any rule. */
 const PUBLIC_EXAMPLES = new Set([
@@ -146,7 +159,7 @@ export const RULES: readonly RuleSpec[] = [
     pattern:
       '(?i:secret_?access_?key|aws_?secret_?key)[A-Za-z_]{0,12}["\']?[ \\t]{0,8}(?::=|=>|[:=])[ \\t]{0,8}["\']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)',
     window: 128,
-    precheck: (b, start, end, k) => assignmentOnLine(b, start + k, end, 40),
+    seek: { targets: ':=', stops: '\n', limit: 40 },
     minEntropy: 3.5,
     continuation: B64,
   },
@@ -612,7 +625,7 @@ export const RULES: readonly RuleSpec[] = [
       capture: 2,
     },
     window: 400,
-    precheck: (b, start, end, k) => atBeforePath(b, start + k, end, 390),
+    seek: { targets: '@', stops: '/ \t\n\r"\'<>', limit: 390 },
     // Default and example passwords (`postgres:postgres@`, `abc:xyz@`) are not worth masking; generated ones are.
     validate: (secret) =>
       secret.length >= 6 &&
@@ -689,7 +702,7 @@ export const RULES: readonly RuleSpec[] = [
       '(?i:password|passwd|secret|token|api_?key|api-key|access_?key|private_?key|credentials?)(?:[_-]?(?i:key|value|token|str|string|hash))?s?\\\\?["\']?[ \\t]{0,8}(?::=|=>|=|:)[ \\t]{0,8}(?:"([^"\\\\\\s]{8,256})"|\'([^\'\\\\\\s]{8,256})\'|\\\\"([^"\\\\\\s]{8,256})\\\\"|([^\\s"\'`,;<>()\\[\\]{}\\\\]{8,256}))',
     matcher: { match: matchGenericSecret },
     window: 320,
-    precheck: (b, start, end, k) => assignmentNear(b, start + k, end, 48),
+    seek: { targets: ':=', stops: '\n\r(){}', limit: 48 },
     minEntropy: 3,
     validate: plausibleGenericSecret,
     continuation: `${ALNUM}!#$%&*+-./:=?@^_|~`,
@@ -700,6 +713,8 @@ export interface CompiledRule {
   readonly spec: RuleSpec;
   readonly index: number;
   readonly regex: RE2JS;
+  /** The spec's precheck, or the one its seek declares. */
+  readonly precheck: RuleSpec['precheck'];
   /** The rule's token shape or hand-written matcher, when it has one: matched instead of the regex. */
   readonly token: TokenMatcher | undefined;
   readonly notAfter: Uint8Array | undefined;
@@ -760,8 +775,19 @@ export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[]
       regexOf(spec);
       tokenOf(spec);
     }
+    const seek = spec.seek;
+    if (seek !== undefined && spec.precheck !== undefined)
+      throw new RedactError('rule-invalid', `rule ${spec.id}: both a precheck and a seek`);
+    if (seek !== undefined && [...(seek.targets + seek.stops)].some((ch) => ch.charCodeAt(0) > 0x7f))
+      throw new RedactError('rule-invalid', `rule ${spec.id}: seek bytes not ASCII`);
     for (const keyword of keywordVariants(spec)) {
       if (!/^[\x20-\x7e]+$/.test(keyword)) throw new RedactError('rule-invalid', `rule ${spec.id}: keyword not ASCII`);
+      // A seek that needs more bytes than the window could never rule a hit out by its limit where the regex runs.
+      if (
+        seek !== undefined &&
+        !(Number.isInteger(seek.limit) && seek.limit >= 0 && keyword.length + seek.limit <= spec.window)
+      )
+        throw new RedactError('rule-invalid', `rule ${spec.id}: the window is shorter than keyword and seek limit`);
     }
     return {
       spec,
@@ -772,6 +798,7 @@ export function compileRules(specs: readonly RuleSpec[] = RULES): CompiledRule[]
       get token() {
         return tokenOf(spec);
       },
+      precheck: precheckOf(spec),
       notAfter: spec.notAfter === undefined ? undefined : byteSet(spec.notAfter),
       continuation: byteSet(spec.continuation),
       body: byteSet(spec.block?.body ?? ''),

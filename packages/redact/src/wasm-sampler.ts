@@ -2,11 +2,13 @@
  * The prefilter's sampling loop (packages/redact/src/prefilter.ts) as a few dozen bytes of WebAssembly: the loop that
  * every byte of a log goes through, where JavaScript pays bounds checks and typed-array conversions per load.
  *
- * `scan(p, end, out)`: for each p, p + 4, … < end (an even number of words), the trigrams at p and p + 2 (bytes p … p + 4) are hashed with
- * {@link trigramHash} and looked up in the sample table; when either is set, each of the starts p − 1 … p + 2 whose
- * first four bytes hash to a set entry of the prefix table (a 3-byte pattern sets its entries for every fourth byte) is written to out (32-bit memory offsets). Returns how
- * many were written. Stores are unconditional and the count grows by the table byte (0 or 1), so the loop has no
- * branch per start. Memory layout (fixed, one memory per sampler): the two tables, the output, the input.
+ * `scan(p, end, out, dataEnd)`: for each p, p + 4, … < end (an even number of words), the trigrams at p and p + 2
+ * (bytes p … p + 4) are hashed with {@link trigramHash} and looked up in the sample table; when either is set, each of
+ * the starts p − 1 … p + 2 whose first four bytes hash to a set entry of the prefix table (a 3-byte pattern sets its
+ * entries for every fourth byte) is written to out (32-bit memory offsets). Returns how many were written. Stores are
+ * unconditional and the count grows by the table byte (0 or 1), so the loop has no branch per start, except where the
+ * entry names a seek (2 + its number): the start counts only if `seek` keeps it (see {@link SEEK_OFFSET}). Memory
+ * layout (fixed, one memory per sampler): the tables, the output, the input (which ends at dataEnd).
  *
  * The module is assembled here from its instructions (listed below in WebAssembly text form), not loaded from a
  * binary file: what runs is what is reviewed.
@@ -29,7 +31,19 @@ export const PREFIX_OFFSET = 1 << TABLE_BITS;
 /** The long-literal filter of {@link sample4}: a bit set of 2^20 bits. */
 export const FILTER_OFFSET = 2 << TABLE_BITS;
 export const FILTER_BITS = 20;
-export const OUT_OFFSET = FILTER_OFFSET + (1 << (FILTER_BITS - 3));
+/**
+ * The seeks: a prefix-table entry of 2 + i names seek i. It keeps a start s whose first four bytes, masked, are not
+ * its prefix (another pattern's start that hashes to the same entry); otherwise it keeps s only if, from s + skip on,
+ * within `limit` bytes, the first byte of its byte table that is set is a target (1) rather than a stop (2). It keeps
+ * the start too when the input ends first (undecided), and drops it when the limit is reached with neither. Byte
+ * table i is at SEEK_OFFSET + 256·i; its skip, limit, prefix and mask are the 32-bit words at SEEK_PARAMS_OFFSET +
+ * 16·i, + 4, + 8 and + 12.
+ */
+export const SEEK_OFFSET = FILTER_OFFSET + (1 << (FILTER_BITS - 3));
+/** Seeks 0 … MAX_SEEKS − 1: a table byte holds 2 + i. */
+export const MAX_SEEKS = 254;
+export const SEEK_PARAMS_OFFSET = SEEK_OFFSET + 256 * MAX_SEEKS;
+export const OUT_OFFSET = SEEK_PARAMS_OFFSET + 16 * MAX_SEEKS;
 /**
  * Input starts here; the byte before it is the one before the piece (a start p − 1 reads it), and one byte more than
  * the samples read is copied after it (a start p + 2 reads up to p + 5).
@@ -79,10 +93,16 @@ const op = {
   set: (i: number) => [0x21, ...u32(i)],
   const: (n: number) => [0x41, ...s32(n)],
   if: [0x04, 0x40],
+  return: [0x0f],
+  call: (index: number) => [0x10, ...u32(index)],
   load: (offset: number) => [0x28, 0, ...u32(offset)],
   load8: (offset: number) => [0x2d, 0, ...u32(offset)],
   store: (offset: number) => [0x36, 0, ...u32(offset)],
+  eq: [0x46],
+  ne: [0x47],
+  gtU: [0x4b],
   geU: [0x4f],
+  sub: [0x6b],
   add: [0x6a],
   mul: [0x6c],
   and: [0x71],
@@ -172,13 +192,18 @@ function assemble(functions: readonly WasmFunction[], pages: number): Uint8Array
   ]);
 }
 
+/** The index of `seek` among the module's functions (the order of the list given to assemble()). */
+const SEEK_FUNCTION = 3;
+
 function moduleBytes(): Uint8Array {
-  // Parameters p (0), end (1), out (2); locals hits (3), q (4).
+  // Parameters p (0), end (1), out (2), dataEnd (3); locals hits (4), q (5), v (6).
   const P = 0;
   const END = 1;
   const OUT = 2;
-  const HITS = 3;
-  const Q = 4;
+  const DATA_END = 3;
+  const HITS = 4;
+  const Q = 5;
+  const V = 6;
   // (i32.load8_u offset=table (i32.shr_u (i32.mul <trigram on the stack> HASH) SHIFT))
   const lookup = (table: number) => [
     ...op.const(HASH | 0),
@@ -187,12 +212,29 @@ function moduleBytes(): Uint8Array {
     ...op.shrU,
     ...op.load8(table),
   ];
-  // Start q + j: (i32.store offset=0 (out + hits·4) (q + j)), then hits += prefix[hash(i32.load(q + j))].
+  // Start q + j: v = prefix[hash(i32.load(q + j))]; (if (i32.gt_u v 1) (v = seek(q + j, v − 2, dataEnd))); then
+  // (i32.store offset=0 (out + hits·4) (q + j)) and hits += v.
   const start = (j: number) => [
-    ...storeAt(OUT, HITS, [...op.get(Q), ...op.const(j), ...op.add]),
     ...op.get(Q),
     ...op.load(j),
     ...lookup(PREFIX_OFFSET),
+    ...op.set(V),
+    ...op.get(V),
+    ...op.const(1),
+    ...op.gtU,
+    ...op.if,
+    ...op.get(Q),
+    ...op.const(j),
+    ...op.add,
+    ...op.get(V),
+    ...op.const(2),
+    ...op.sub,
+    ...op.get(DATA_END),
+    ...op.call(SEEK_FUNCTION),
+    ...op.set(V),
+    ...op.end,
+    ...storeAt(OUT, HITS, [...op.get(Q), ...op.const(j), ...op.add]),
+    ...op.get(V),
     ...addTo(HITS),
   ];
   // The word at p + k: (if (i32.or (table[hash(i32.load offset=k p & 0xffffff)]) (table[hash(i32.load offset=k+2
@@ -222,6 +264,93 @@ function moduleBytes(): Uint8Array {
   ];
   // Two words per iteration (the caller passes an even number of words).
   const code = whileBelow(P, END, [...word(0), ...word(4)], op.const(8), HITS);
+
+  // seek(s, i, dataEnd): 1 keeps the start s, 0 drops it (see SEEK_OFFSET). Parameters s (0), i (1), dataEnd (2);
+  // locals at (3), stop (4), c (5). In text form, with $params = (i32.shl (local.get $i) (i32.const 4)):
+  //   (if (i32.ne (i32.and (i32.load (local.get $s)) (i32.load offset=SEEK_PARAMS+12 $params))
+  //               (i32.load offset=SEEK_PARAMS+8 $params)) (then (return (i32.const 1))))       ;; not its prefix
+  //   (local.set $at (i32.add (local.get $s) (i32.load offset=SEEK_PARAMS $params)))             ;; s + skip
+  //   (local.set $stop (i32.add (local.get $at) (i32.load offset=SEEK_PARAMS+4 $params)))        ;; + limit
+  //   (local.set $i (i32.shl (local.get $i) (i32.const 8)))                                      ;; the byte table
+  //   block loop
+  //     (br_if 1 (i32.ge_u (local.get $at) (local.get $stop)))                                    ;; the limit: drop
+  //     (if (i32.ge_u (local.get $at) (local.get $dataEnd)) (then (return (i32.const 1))))        ;; undecided: keep
+  //     (local.set $c (i32.load8_u offset=SEEK (i32.add (local.get $i) (i32.load8_u (local.get $at)))))
+  //     (if (local.get $c) (then (return (i32.eq (local.get $c) (i32.const 1)))))                ;; target or stop
+  //     (local.set $at (i32.add (local.get $at) (i32.const 1)))
+  //     br 0
+  //   end end
+  //   (i32.const 0)
+  const S = 0;
+  const I = 1;
+  const SEEK_DATA_END = 2;
+  const AT = 3;
+  const STOP = 4;
+  const C = 5;
+  const params = [...op.get(I), ...op.const(4), ...op.shl];
+  const codeSeek = [
+    ...op.get(S),
+    ...op.load(0),
+    ...params,
+    ...op.load(SEEK_PARAMS_OFFSET + 12),
+    ...op.and,
+    ...params,
+    ...op.load(SEEK_PARAMS_OFFSET + 8),
+    ...op.ne,
+    ...op.if,
+    ...op.const(1),
+    ...op.return,
+    ...op.end,
+    ...op.get(S),
+    ...params,
+    ...op.load(SEEK_PARAMS_OFFSET),
+    ...op.add,
+    ...op.set(AT),
+    ...op.get(AT),
+    ...params,
+    ...op.load(SEEK_PARAMS_OFFSET + 4),
+    ...op.add,
+    ...op.set(STOP),
+    ...op.get(I),
+    ...op.const(8),
+    ...op.shl,
+    ...op.set(I),
+    ...op.block,
+    ...op.loop,
+    ...op.get(AT),
+    ...op.get(STOP),
+    ...op.geU,
+    ...op.brIf(1),
+    ...op.get(AT),
+    ...op.get(SEEK_DATA_END),
+    ...op.geU,
+    ...op.if,
+    ...op.const(1),
+    ...op.return,
+    ...op.end,
+    ...op.get(I),
+    ...op.get(AT),
+    ...op.load8(0),
+    ...op.add,
+    ...op.load8(SEEK_OFFSET),
+    ...op.set(C),
+    ...op.get(C),
+    ...op.if,
+    ...op.get(C),
+    ...op.const(1),
+    ...op.eq,
+    ...op.return,
+    ...op.end,
+    ...op.get(AT),
+    ...op.const(1),
+    ...op.add,
+    ...op.set(AT),
+    ...op.br(0),
+    ...op.end, // loop
+    ...op.end, // block
+    ...op.const(0),
+    ...op.end, // function
+  ];
 
   // sample4(p, end, stride, out): for p, p + stride, … < end, the 4 bytes at p hashed to FILTER_BITS bits; p goes to
   // out and the count grows by the filter's bit. Parameters p (0), end (1), stride (2), out (3); local hits (4), f (5).
@@ -290,9 +419,10 @@ function moduleBytes(): Uint8Array {
   );
   return assemble(
     [
-      { name: 'scan', params: 3, locals: 2, code }, // locals hits (3), q (4)
+      { name: 'scan', params: 4, locals: 3, code }, // locals hits (4), q (5), v (6)
       { name: 'sample4', params: 4, locals: 2, code: code4 }, // locals hits (4), f (5)
       { name: 'newlines', params: 2, locals: 2, code: codeNl }, // locals count (2), x (3)
+      { name: 'seek', params: 3, locals: 3, code: codeSeek }, // locals at (3), stop (4), c (5)
     ],
     PAGES,
   );
@@ -309,7 +439,7 @@ let compiled: object | undefined;
 
 export interface Sampler {
   /** See the module comment; positions are memory offsets. */
-  readonly scan: (p: number, end: number, out: number) => number;
+  readonly scan: (p: number, end: number, out: number, dataEnd: number) => number;
   /** The long-literal samples: see the comment in the module. */
   readonly sample4: (p: number, end: number, stride: number, out: number) => number;
   /** '\n' bytes in memory [p, end), end − p a multiple of 4. */
@@ -324,7 +454,7 @@ export function createSampler(): Sampler {
   const instance = new wasm.Instance(compiled, {});
   const memory = instance.exports.memory as { readonly buffer: ArrayBuffer };
   return {
-    scan: instance.exports.scan as (p: number, end: number, out: number) => number,
+    scan: instance.exports.scan as (p: number, end: number, out: number, dataEnd: number) => number,
     sample4: instance.exports.sample4 as (p: number, end: number, stride: number, out: number) => number,
     newlines: instance.exports.newlines as (p: number, end: number) => number,
     bytes: new Uint8Array(memory.buffer),

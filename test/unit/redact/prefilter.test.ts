@@ -6,13 +6,14 @@ import {
   locate,
   locateBuffer,
   Prefilter,
+  type PrefilterSeek,
   type RedactionStream,
   Redactor,
   STATE_MASK,
 } from '@airlock/redact';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countNewlines, lineCounter, PIECE } from '../../../packages/redact/src/wasm-sampler.ts';
+import { countNewlines, createSampler, lineCounter, PIECE } from '../../../packages/redact/src/wasm-sampler.ts';
 
 /** What an accept means: the end, the longest literal ending there, and the keyword ids ending there (in order). */
 function outputs(a: Automaton, state: number, end: number): string {
@@ -81,6 +82,151 @@ describe('Prefilter', () => {
   });
 });
 
+/** The seek's verdict on an occurrence starting at `start` (the rule precheck's semantics): 0 rules it out. */
+function seekVerdict(buf: Uint8Array, start: number, seek: PrefilterSeek): 1 | 0 | -1 {
+  const from = start + seek.skip;
+  const stop = Math.min(buf.length, from + seek.limit);
+  for (let i = from; i < stop; i++) {
+    const ch = String.fromCharCode(buf[i] as number);
+    if (seek.targets.includes(ch)) return 1;
+    if (seek.stops.includes(ch)) return 0;
+  }
+  return stop === from + seek.limit ? 0 : -1;
+}
+
+describe('Prefilter with seeks (occurrences ruled out in WebAssembly)', () => {
+  /** Every pattern ending at `end` that the state's outputs name, as `id@end` (literal: by length). */
+  function named(a: Automaton, list: readonly { bytes: Uint8Array }[], state: number, end: number): string[] {
+    const index = (state & STATE_MASK) / a.width;
+    const out: string[] = [];
+    const ids = new Set(a.keywordIds.subarray(a.keywordStart[index], a.keywordStart[index + 1]));
+    // All patterns are keywords here (id = index in the list): the outputs are every keyword that ends at `end`.
+    for (const [id, p] of list.entries()) if (ids.has(id)) out.push(`${id}@${end - p.bytes.length}`);
+    return out;
+  }
+
+  const seekArb = fc.record({
+    targets: fc.constantFrom('@', ':=', '@b'),
+    stops: fc.constantFrom('/', '/ \n', '\n', 'c'),
+    limit: fc.integer({ min: 0, max: 40 }),
+  });
+
+  it('reports every occurrence its seek does not rule out, and nothing else the walk does not (random seeks)', () => {
+    const seekAlphabet = [0x61, 0x62, 0x63, 0x3a, 0x2f, 0x0a, 0x40, 0x3d, 0x20];
+    const text = (min: number, max: number) =>
+      fc
+        .array(fc.nat(seekAlphabet.length - 1), { minLength: min, maxLength: max })
+        .map((xs) => Uint8Array.from(xs, (x) => seekAlphabet[x] as number));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(text(3, 8), fc.option(seekArb, { nil: undefined })), { minLength: 1, maxLength: 10 }),
+        text(0, 700),
+        fc.nat(7),
+        fc.array(fc.tuple(fc.nat(), fc.nat(9)), { maxLength: 10 }),
+        (patterns, noise, align, plants) => {
+          const list = patterns.map(([bytes], id) => ({ bytes, kind: 'keyword' as const, id }));
+          const seeks = patterns.map(([bytes, seek]) =>
+            seek === undefined ? undefined : { skip: bytes.length, ...seek },
+          );
+          const a = buildAutomaton(list);
+          const parts: number[] = [...noise];
+          for (const [at, which] of plants) {
+            parts.splice(at % (parts.length + 1), 0, ...(list[which % list.length] as { bytes: Uint8Array }).bytes);
+          }
+          const backing = new Uint8Array(parts.length + align + 8);
+          backing.set(parts, align);
+          const buf = backing.subarray(align, align + parts.length);
+          const n = buf.length;
+          const kept = (occurrence: string) => {
+            const [id, start] = occurrence.split('@').map(Number) as [number, number];
+            const seek = seeks[id];
+            return seek === undefined || seekVerdict(buf, start, seek) !== 0;
+          };
+          const walked = new Set<string>();
+          acceptsByWalk(a, buf, 0, n, 0, 0, (state, end) => {
+            for (const o of named(a, list, state, end)) walked.add(o);
+          });
+          const reported = new Set<string>();
+          const ends: number[] = [];
+          new Prefilter(
+            a,
+            list.map((p) => p.bytes),
+            createSampler(),
+            seeks,
+          ).scan(buf, 0, n, 0, (state, end) => {
+            ends.push(end);
+            for (const o of named(a, list, state, end)) reported.add(o);
+          });
+          expect([...reported].filter((o) => !walked.has(o))).toEqual([]);
+          expect([...walked].filter(kept).filter((o) => !reported.has(o))).toEqual([]);
+          expect(ends).toEqual([...ends].sort((x, y) => x - y));
+          expect(new Set(ends).size).toBe(ends.length);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('drops the URLs of a log before JavaScript sees them, and keeps the ones with credentials', () => {
+    const url = Buffer.from('://');
+    const a = buildAutomaton([{ bytes: url, kind: 'keyword', id: 0 }]);
+    const seek = { skip: 3, targets: '@', stops: '/ \t\n\r"\'<>', limit: 390 };
+    const line = 'GET https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz 200\n';
+    const log = Buffer.from(`${line.repeat(5000)}git clone https://ci:s3cr3tPass@git.example.com/app.git\n${line}`);
+    const count = (seeks: (PrefilterSeek | undefined)[]) => {
+      const ends: number[] = [];
+      new Prefilter(a, [url], createSampler(), seeks).scan(log, 0, log.length, 0, (_, end) => ends.push(end));
+      return ends;
+    };
+    expect(count([])).toHaveLength(5002);
+    expect(count([seek])).toEqual([log.indexOf('://ci:') + 3]);
+    // A pattern that can start where `://` does and has no seek keeps every start: nothing is dropped for it.
+    const both = buildAutomaton([
+      { bytes: url, kind: 'keyword', id: 0 },
+      { bytes: Buffer.from('://r'), kind: 'literal', id: 0 },
+    ]);
+    const ends: number[] = [];
+    new Prefilter(both, [url, Buffer.from('://r')], createSampler(), [seek, undefined]).scan(
+      log,
+      0,
+      log.length,
+      0,
+      (_, end) => ends.push(end),
+    );
+    expect(ends).toHaveLength(2 * 5001 + 1);
+  });
+
+  it('keeps an occurrence whose seek runs past the bytes in WebAssembly (piece ends), and rules it out after', () => {
+    // `://` planted around the ends of the 256 KiB pieces, its `@` or `/` a few bytes after: the seek cannot see
+    // past the piece, so the start is kept for the engine's precheck, which sees the whole input.
+    const url = Buffer.from('://');
+    const a = buildAutomaton([{ bytes: url, kind: 'keyword', id: 0 }]);
+    const seek = { skip: 3, targets: '@', stops: '/', limit: 30 };
+    const size = 2 * PIECE + 4096;
+    for (const tail of ['user:password@h', 'some.host.name/p']) {
+      for (let shift = -12; shift <= 4; shift++) {
+        const buf = Buffer.alloc(size, 0x61);
+        const at = PIECE + shift;
+        url.copy(buf, at);
+        Buffer.from(tail).copy(buf, at + 3);
+        const ends: number[] = [];
+        new Prefilter(a, [url], createSampler(), [seek]).scan(buf, 0, size, 0, (_, end) => ends.push(end));
+        const verdict = seekVerdict(buf, at, { ...seek, skip: 3 });
+        if (verdict === 1) expect(ends, `${tail} at ${shift}`).toEqual([at + 3]);
+        else expect(ends.length, `${tail} at ${shift}`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it('refuses seeks it cannot hold', () => {
+    const a = buildAutomaton([{ bytes: Buffer.from('abc'), kind: 'keyword', id: 0 }]);
+    const make = (seek: PrefilterSeek) => () => new Prefilter(a, [Buffer.from('abc')], createSampler(), [seek]);
+    expect(make({ skip: 3, targets: '@', stops: '/', limit: -1 })).toThrow(/skip or limit out of range/);
+    expect(make({ skip: 3, targets: '@', stops: '/', limit: 1.5 })).toThrow(/skip or limit out of range/);
+    expect(make({ skip: 3, targets: '\u0100', stops: '/', limit: 4 })).toThrow(/above 0xff/);
+  });
+});
+
 function feed(stream: RedactionStream, input: Buffer, cuts: readonly number[], pauses: readonly boolean[]) {
   const chunks: Buffer[] = [];
   const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((x, y) => x - y);
@@ -108,7 +254,22 @@ describe('the engine with and without the prefilter', () => {
         fc.array(fc.boolean(), { maxLength: 6 }),
         fc.constantFrom(3, 4, 8),
         (secrets, pieces, cuts, pauses, minLength) => {
-          const keywords = ['ghp_', '://u:p4ssw0rd@h ', 'token=', 'eyJ', 'sig=', 'A3T', '-----BEGIN '];
+          // Keyword hits whose rules' seeks (run in WebAssembly by the prefilter) decide either way, or not yet.
+          const keywords = [
+            'ghp_',
+            '://u:p4ssw0rd@h ',
+            'token=',
+            'eyJ',
+            'sig=',
+            'A3T',
+            '-----BEGIN ',
+            '://h.example/p ',
+            '://u p@',
+            '://',
+            'SECRET_ACCESS_KEY = ',
+            'password(',
+            'api_key: ',
+          ];
           let text = '';
           for (const [noise, which, variant, kind] of pieces) {
             text += noise;

@@ -35,6 +35,26 @@ describe('rules', () => {
     expect(() => compileRules([bad])).toThrow(/rule bad: the pattern does not compile/);
   });
 
+  it('refuse a rule with both a precheck and a seek, or a seek its window cannot hold, as a bug', () => {
+    const rule: RuleSpec = {
+      id: 'seeks',
+      title: 'seeks',
+      keywords: ['key:'],
+      pattern: 'key:(x+)',
+      window: 20,
+      seek: { targets: 'x', stops: ' ', limit: 16 },
+      continuation: '',
+    };
+    expect(compileRules([rule])[0]?.precheck?.(Buffer.from('key: x'), 0, 6, 4)).toBe(0);
+    expect(compileRules([rule])[0]?.precheck?.(Buffer.from('key:x'), 0, 5, 4)).toBe(1);
+    expect(compileRules([rule])[0]?.precheck?.(Buffer.from('key:'), 0, 4, 4)).toBe(-1);
+    expect(() => compileRules([{ ...rule, precheck: () => 1 }])).toThrow(/rule seeks: both a precheck and a seek/);
+    expect(() => compileRules([{ ...rule, window: 19 }])).toThrow(/rule seeks: the window is shorter/);
+    expect(() => compileRules([{ ...rule, seek: { targets: 'é', stops: ' ', limit: 4 } }])).toThrow(
+      /rule seeks: seek bytes not ASCII/,
+    );
+  });
+
   for (const example of plantedExamples()) {
     it(`${example.rule} finds and redacts exactly the secret`, () => {
       const redactor = new Redactor({ replacement: 'rule' });
