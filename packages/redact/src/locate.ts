@@ -27,6 +27,61 @@ function units(bytes: Uint8Array, from: number, to: number): number {
 }
 
 /**
+ * Line and column of increasing offsets, from the bytes before them given in order, chunk by chunk: the line breaks
+ * between two targets are counted (WebAssembly) and the column restarts after the last of them, so each byte is
+ * looked at about once however long the lines are.
+ */
+class Locator {
+  readonly #targets: readonly number[];
+  readonly #positions = new Map<number, { line: number; column: number }>();
+  #line = 1;
+  #column = 1;
+  #offset = 0;
+  #t = 0;
+
+  constructor(findings: readonly Finding[]) {
+    this.#targets = [...new Set(findings.flatMap((f) => [f.start, f.end]))].sort((a, b) => a - b);
+  }
+
+  /** The next chunk of bytes; returns false once every target is placed (the rest need not be read). */
+  feed(chunk: Uint8Array): boolean {
+    const targets = this.#targets;
+    const end = this.#offset + chunk.length;
+    let cursor = 0; // index in chunk up to which line/column are accounted for
+    const advance = (at: number) => {
+      const breaks = countNewlines(chunk, cursor, at);
+      if (breaks > 0) {
+        this.#line += breaks;
+        this.#column = 1;
+        cursor = chunk.lastIndexOf(0x0a, at - 1) + 1;
+      }
+      this.#column += units(chunk, cursor, at);
+      cursor = at;
+    };
+    while (this.#t < targets.length && (targets[this.#t] as number) <= end) {
+      const target = targets[this.#t] as number;
+      advance(target - this.#offset);
+      this.#positions.set(target, { line: this.#line, column: this.#column });
+      this.#t++;
+    }
+    if (this.#t >= targets.length) return false;
+    advance(chunk.length);
+    this.#offset = end;
+    return true;
+  }
+
+  /** The findings located (a target past the end of the bytes given is placed at their end). */
+  located(findings: readonly Finding[]): LocatedFinding[] {
+    const last = { line: this.#line, column: this.#column };
+    return findings.map((f) => {
+      const start = this.#positions.get(f.start) ?? last;
+      const stop = this.#positions.get(f.end) ?? last;
+      return { rule: f.rule, line: start.line, column: start.column, endLine: stop.line, endColumn: stop.column };
+    });
+  }
+}
+
+/**
  * Locates findings in a stream of chunks (the same bytes that were scanned), reading only as far as the last finding.
  * Findings may come in any order.
  */
@@ -35,68 +90,15 @@ export async function locate(
   findings: readonly Finding[],
 ): Promise<LocatedFinding[]> {
   if (findings.length === 0) return [];
-  // Every boundary we need a position for: starts and ends.
-  const targets = [...new Set(findings.flatMap((f) => [f.start, f.end]))].sort((a, b) => a - b);
-  const positions = new Map<number, { line: number; column: number }>();
-  let line = 1;
-  let column = 1;
-  let offset = 0;
-  let t = 0;
-  for await (const chunk of chunks) {
-    const end = offset + chunk.length;
-    let cursor = 0; // index in chunk up to which line/column are accounted for
-    // Line and column at `at`, from those at `cursor`: the line breaks in between are counted (WebAssembly), and the
-    // column restarts after the last of them.
-    const advance = (at: number) => {
-      const breaks = countNewlines(chunk, cursor, at);
-      if (breaks > 0) {
-        line += breaks;
-        column = 1;
-        cursor = chunk.lastIndexOf(0x0a, at - 1) + 1;
-      }
-      column += units(chunk, cursor, at);
-      cursor = at;
-    };
-    while (t < targets.length && (targets[t] as number) <= end) {
-      advance((targets[t] as number) - offset);
-      positions.set(targets[t] as number, { line, column });
-      t++;
-    }
-    if (t >= targets.length) break;
-    advance(chunk.length);
-    offset = end;
-  }
-  return findings.map((f) => {
-    const start = positions.get(f.start) ?? { line, column };
-    const stop = positions.get(f.end) ?? { line, column };
-    return { rule: f.rule, line: start.line, column: start.column, endLine: stop.line, endColumn: stop.column };
-  });
+  const locator = new Locator(findings);
+  for await (const chunk of chunks) if (!locator.feed(chunk)) break;
+  return locator.located(findings);
 }
 
 /** Synchronous {@link locate} for a buffer. */
 export function locateBuffer(data: Uint8Array, findings: readonly Finding[]): LocatedFinding[] {
-  const targets = [...new Set(findings.flatMap((f) => [f.start, f.end]))].sort((a, b) => a - b);
-  const positions = new Map<number, { line: number; column: number }>();
-  let line = 1;
-  let lineStart = 0;
-  let counted = 0;
-  for (const target of targets) {
-    const breaks = countNewlines(data, counted, target);
-    if (breaks > 0) {
-      line += breaks;
-      lineStart = data.lastIndexOf(0x0a, target - 1) + 1;
-    }
-    counted = target;
-    let column = 1;
-    for (let i = lineStart; i < target; i++) {
-      const b = data[i] as number;
-      if ((b & 0xc0) !== 0x80) column += b >= 0xf0 ? 2 : 1;
-    }
-    positions.set(target, { line, column });
-  }
-  return findings.map((f) => {
-    const start = positions.get(f.start) as { line: number; column: number };
-    const end = positions.get(f.end) as { line: number; column: number };
-    return { rule: f.rule, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
-  });
+  if (findings.length === 0) return [];
+  const locator = new Locator(findings);
+  locator.feed(data);
+  return locator.located(findings);
 }

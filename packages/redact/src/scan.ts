@@ -19,7 +19,7 @@ import {
 import type { Finding, Redactor } from './engine.ts';
 import { locate, locateBuffer } from './locate.ts';
 import { displayPath } from './paths.ts';
-import { pumpFile } from './pump.ts';
+import { PUMP_CHUNK, pumpFile } from './pump.ts';
 
 /** Loaded on first use: redacting a stream needs neither (node:fs/promises and node:zlib cost start-up time). */
 const fsp = (): typeof FsPromises => process.getBuiltinModule('node:fs/promises');
@@ -66,7 +66,15 @@ export interface ScanOptions {
   /** Write redacted copies under this directory, keeping each file's path relative to `root`. */
   readonly redactTo?: string;
   readonly onFile?: (path: string) => void;
+  /**
+   * A plain file's first bytes, up to this many, are read in one go, scanned, and its findings located in them
+   * (default {@link WHOLE_FILE_BYTES}): the whole file, nearly always. The rest of a larger file is streamed, and its
+   * findings are then located by a second read.
+   */
+  readonly wholeFileBytes?: number;
 }
+
+export const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 
 const SNIFF = 8192;
 
@@ -93,6 +101,26 @@ function* readChunks(path: string): Generator<Buffer> {
     closeSync(fd);
     spareChunk = buffer;
   }
+}
+
+/**
+ * The buffer a file is read whole into, kept for the next file (fresh megabytes per file make the garbage collector
+ * run for external memory alone) and taken while in use, as the chunk buffer is.
+ */
+let spareWhole: Buffer | undefined;
+
+function takeWhole(capacity: number): Buffer {
+  const spare = spareWhole;
+  if (spare !== undefined && spare.length >= capacity) {
+    spareWhole = undefined;
+    return spare;
+  }
+  // Whole megabytes, so that files of about the same size (a build's logs) fit the same buffer.
+  return Buffer.allocUnsafe(Math.ceil(capacity / 2 ** 20) * 2 ** 20);
+}
+
+function giveBackWhole(buffer: Buffer): void {
+  if (spareWhole === undefined || spareWhole.length < buffer.length) spareWhole = buffer;
 }
 
 function isBinary(head: Uint8Array): boolean {
@@ -171,28 +199,59 @@ class Scanner {
       }
       return;
     }
-    await this.#plain(path, display, isBinary(head));
+    await this.#plain(path, display, isBinary(head), size);
   }
 
-  /** A plain file, streamed; located in a second pass only when something was found. */
-  async #plain(path: string, display: string, binary: boolean): Promise<void> {
+  /**
+   * A plain file: its first bytes (the whole file, nearly always) read in one go and scanned, and the rest of a larger
+   * file (or one that grew since it was sized) streamed after them. Findings are located in the bytes in memory when
+   * they were the whole file, else by a second read, only when something was found.
+   */
+  async #plain(path: string, display: string, binary: boolean, size: number): Promise<void> {
     const findings: Finding[] = [];
     const stream = this.#o.redactor.stream((f) => findings.push(f));
     const out: Buffer[] = [];
     const keep = this.#o.redactTo !== undefined;
-    const fd = openSync(path, 'r');
+    // The read buffers are reused: keep copies of the output only when a redacted copy is asked for.
+    const sink = keep ? (bytes: Buffer) => void out.push(Buffer.from(bytes)) : () => {};
+    // One byte more than the size, so that a file read whole is known to have ended.
+    const capacity = Math.min(this.#o.wholeFileBytes ?? WHOLE_FILE_BYTES, size + 1);
+    const buffer = capacity > 0 ? takeWhole(capacity) : undefined;
     try {
-      // The pump reuses its buffers: keep copies of the output only when a redacted copy is asked for.
-      pumpFile(fd, stream, keep ? (bytes) => out.push(Buffer.from(bytes)) : () => {});
-    } finally {
-      closeSync(fd);
-    }
-    this.report.scanned++;
-    this.report.bytes += stream.bytesIn;
-    if (findings.length > 0) {
-      for (const f of await locate(readChunks(path), findings)) {
-        this.report.findings.push({ ...f, path: display });
+      let whole: Buffer | undefined;
+      const fd = openSync(path, 'r');
+      try {
+        // Read and scanned a megabyte at a time (each piece is scanned while it is still in the CPU's cache) into
+        // consecutive parts of the buffer. The stream puts the bytes it holds back in front of each piece: they are
+        // the buffer's own bytes just before it, so that changes nothing.
+        let n = 0;
+        let ended = false;
+        while (buffer !== undefined && n < capacity) {
+          const got = readSync(fd, buffer, n, Math.min(PUMP_CHUNK, capacity - n), null);
+          if (got === 0) {
+            ended = true;
+            break;
+          }
+          stream.writeInPlace(buffer, n, n + got, sink);
+          n += got;
+        }
+        if (buffer !== undefined && ended) {
+          whole = buffer.subarray(0, n);
+          stream.end(sink);
+        } else {
+          pumpFile(fd, stream, sink);
+        }
+      } finally {
+        closeSync(fd);
       }
+      this.report.scanned++;
+      this.report.bytes += stream.bytesIn;
+      if (findings.length > 0) {
+        const located = whole !== undefined ? locateBuffer(whole, findings) : await locate(readChunks(path), findings);
+        for (const f of located) this.report.findings.push({ ...f, path: display });
+      }
+    } finally {
+      if (buffer !== undefined) giveBackWhole(buffer);
     }
     if (keep) {
       if (binary && findings.length > 0) {

@@ -279,12 +279,71 @@ describe('scans running at once', () => {
       const b = filler(60_000, 'bb');
       b[55_555] = `  again ${TOKEN}`;
       const files = [write('a', a), write('b', b)];
-      const one = async (file: string) =>
-        (await scanFiles([file], { redactor: new Redactor(), root: base })).findings.map((f) => ({ ...f }));
-      const alone = [await one(files[0] as string), await one(files[1] as string)];
-      expect(alone[0]?.[0]).toMatchObject({ path: 'a/build.log', line: 70_001, column: 11 });
-      expect(alone[1]?.[0]).toMatchObject({ path: 'b/build.log', line: 55_556, column: 9 });
-      expect(await Promise.all(files.map(one))).toEqual(alone);
+      // Read whole (the default), and streamed then read again (files larger than wholeFileBytes).
+      for (const wholeFileBytes of [undefined, 64 * 1024]) {
+        const one = async (file: string) =>
+          (await scanFiles([file], { redactor: new Redactor(), root: base, wholeFileBytes })).findings.map((f) => ({
+            ...f,
+          }));
+        const alone = [await one(files[0] as string), await one(files[1] as string)];
+        expect(alone[0]?.[0]).toMatchObject({ path: 'a/build.log', line: 70_001, column: 11 });
+        expect(alone[1]?.[0]).toMatchObject({ path: 'b/build.log', line: 55_556, column: 9 });
+        expect(await Promise.all(files.map(one))).toEqual(alone);
+      }
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('files read whole or streamed (wholeFileBytes)', () => {
+  it('give the same findings, locations and redacted copies at every size around the limit', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'airlock-scan-whole-'));
+    try {
+      // A token on the first line, one across the limits tried below, and one on the last line (no newline after).
+      const lines = Array.from({ length: 400 }, (_, i) => `line ${i} ÿ of the build ${'x'.repeat(i % 50)}`);
+      lines[0] = `first ${TOKEN}`;
+      lines[150] = `middle PASSWORD="${PASSWORD}"`;
+      lines[399] = `last ${TOKEN}`;
+      const text = lines.join('\n');
+      const file = join(base, 'build.log');
+      writeFileSync(file, text);
+      const size = Buffer.byteLength(text);
+      const scan = async (wholeFileBytes: number | undefined) => {
+        const out = join(base, `out-${wholeFileBytes}`);
+        const report = await scanFiles([file], { redactor: new Redactor(), root: base, redactTo: out, wholeFileBytes });
+        return { findings: report.findings, bytes: report.bytes, copy: readFileSync(join(out, 'build.log'), 'utf8') };
+      };
+      const reference = await scan(undefined);
+      expect(reference.findings.map((f) => `${f.line}:${f.column} ${f.rule}`)).toEqual([
+        '1:7 github-token',
+        '151:18 generic-secret',
+        '400:6 github-token',
+      ]);
+      expect(reference.bytes).toBe(size);
+      expect(reference.copy).toBe(text.replaceAll(TOKEN, '***').replace(PASSWORD, '***'));
+      // 0: streamed from the start; size and size + 1: one byte short of knowing the file ended, and read whole.
+      for (const wholeFileBytes of [0, 1, 4096, Math.floor(size / 2), size - 1, size, size + 1, 1 << 20]) {
+        expect(await scan(wholeFileBytes), `wholeFileBytes ${wholeFileBytes}`).toEqual(reference);
+      }
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('scan empty files and files that end in the middle of a keyword', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'airlock-scan-edge-'));
+    try {
+      writeFileSync(join(base, 'empty.log'), '');
+      writeFileSync(join(base, 'cut.log'), 'clone https:/');
+      for (const wholeFileBytes of [undefined, 0, 5]) {
+        const report = await scanFiles([join(base, 'cut.log'), join(base, 'empty.log')], {
+          redactor: new Redactor(),
+          root: base,
+          wholeFileBytes,
+        });
+        expect(report).toMatchObject({ findings: [], scanned: 2, bytes: 13, problems: [] });
+      }
     } finally {
       rmSync(base, { recursive: true, force: true });
     }
