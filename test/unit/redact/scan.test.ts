@@ -263,6 +263,9 @@ describe('toSarif', () => {
   });
 });
 
+/** The scan option, or none (the default). */
+const limit = (wholeFileBytes: number | undefined) => (wholeFileBytes === undefined ? {} : { wholeFileBytes });
+
 describe('scans running at once', () => {
   it('locate their findings as they would one at a time (the reused read buffer is not shared)', async () => {
     const base = mkdtempSync(join(tmpdir(), 'airlock-scan-both-'));
@@ -282,9 +285,11 @@ describe('scans running at once', () => {
       // Read whole (the default), and streamed then read again (files larger than wholeFileBytes).
       for (const wholeFileBytes of [undefined, 64 * 1024]) {
         const one = async (file: string) =>
-          (await scanFiles([file], { redactor: new Redactor(), root: base, wholeFileBytes })).findings.map((f) => ({
-            ...f,
-          }));
+          (await scanFiles([file], { redactor: new Redactor(), root: base, ...limit(wholeFileBytes) })).findings.map(
+            (f) => ({
+              ...f,
+            }),
+          );
         const alone = [await one(files[0] as string), await one(files[1] as string)];
         expect(alone[0]?.[0]).toMatchObject({ path: 'a/build.log', line: 70_001, column: 11 });
         expect(alone[1]?.[0]).toMatchObject({ path: 'b/build.log', line: 55_556, column: 9 });
@@ -311,7 +316,12 @@ describe('files read whole or streamed (wholeFileBytes)', () => {
       const size = Buffer.byteLength(text);
       const scan = async (wholeFileBytes: number | undefined) => {
         const out = join(base, `out-${wholeFileBytes}`);
-        const report = await scanFiles([file], { redactor: new Redactor(), root: base, redactTo: out, wholeFileBytes });
+        const report = await scanFiles([file], {
+          redactor: new Redactor(),
+          root: base,
+          redactTo: out,
+          ...limit(wholeFileBytes),
+        });
         return { findings: report.findings, bytes: report.bytes, copy: readFileSync(join(out, 'build.log'), 'utf8') };
       };
       const reference = await scan(undefined);
@@ -340,7 +350,7 @@ describe('files read whole or streamed (wholeFileBytes)', () => {
         const report = await scanFiles([join(base, 'cut.log'), join(base, 'empty.log')], {
           redactor: new Redactor(),
           root: base,
-          wholeFileBytes,
+          ...limit(wholeFileBytes),
         });
         expect(report).toMatchObject({ findings: [], scanned: 2, bytes: 13, problems: [] });
       }
