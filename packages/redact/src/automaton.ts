@@ -85,11 +85,15 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
     );
   }
 
-  // The trie (goto function) in a dense table of state indexes; -1 is "no edge".
+  // The trie (goto function) in a dense table of state indexes; -1 is "no edge". Each state's children are also in
+  // a list (first child, next sibling, the class of the edge), so that the passes below visit edges, not columns.
   const go = new Int32Array(capacity * width).fill(-1);
   const depth = new Int32Array(capacity);
   const ownLiteral = new Int32Array(capacity);
   const ownKeywords = new Map<number, Array<[number, number]>>();
+  const firstChild = new Int32Array(capacity).fill(-1);
+  const nextSibling = new Int32Array(capacity);
+  const edgeClass = new Int32Array(capacity);
   let states = 1;
   for (const p of patterns) {
     if (p.bytes.length === 0) continue;
@@ -101,6 +105,9 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
         next = states++;
         go[s * width + c] = next;
         depth[next] = (depth[s] as number) + 1;
+        edgeClass[next] = c;
+        nextSibling[next] = firstChild[s] as number;
+        firstChild[s] = next;
       }
       s = next;
     }
@@ -113,20 +120,18 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
     }
   }
 
-  // Breadth-first: failure links, complete transitions, outputs inherited through failure links.
+  // Breadth-first: failure links, complete transitions, outputs inherited through failure links. A state's row is
+  // its failure state's row (complete already: that state is shallower) with its own edges put in, so each row is
+  // one native copy and a visit of the state's children, not a step per column (start-up time: this runs cold).
   const fail = new Int32Array(states);
   const literalLength = new Int32Array(states);
   const keywords: Array<Array<[number, number]>> = new Array(states);
   const order: number[] = [0];
   keywords[0] = ownKeywords.get(0) ?? [];
-  for (let c = 0; c < width; c++) {
-    const child = go[c] as number;
-    if (child < 0) {
-      go[c] = 0;
-    } else {
-      fail[child] = 0;
-      order.push(child);
-    }
+  for (let c = 0; c < width; c++) if ((go[c] as number) < 0) go[c] = 0;
+  for (let child = firstChild[0] as number; child >= 0; child = nextSibling[child] as number) {
+    fail[child] = 0;
+    order.push(child);
   }
   for (let head = 1; head < order.length; head++) {
     const s = order[head] as number;
@@ -134,14 +139,12 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
     literalLength[s] = Math.max(ownLiteral[s] as number, literalLength[f] as number);
     const own = ownKeywords.get(s);
     keywords[s] = own === undefined ? (keywords[f] as Array<[number, number]>) : [...own, ...(keywords[f] ?? [])];
-    for (let c = 0; c < width; c++) {
-      const child = go[s * width + c] as number;
-      if (child < 0) {
-        go[s * width + c] = go[f * width + c] as number;
-      } else {
-        fail[child] = go[f * width + c] as number;
-        order.push(child);
-      }
+    go.copyWithin(s * width, f * width, f * width + width);
+    for (let child = firstChild[s] as number; child >= 0; child = nextSibling[child] as number) {
+      const c = edgeClass[child] as number;
+      fail[child] = go[s * width + c] as number;
+      go[s * width + c] = child;
+      order.push(child);
     }
   }
 
@@ -164,8 +167,30 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
   // A transition's flags and premultiplied target, by the target's old index and whether it is a trie edge.
   const flagged = new Int32Array(states);
   for (let s = 0; s < states; s++) flagged[s] = (newId[s] as number) * width + (output[s] === 1 ? ACCEPT_FLAG : 0);
+  const edge = (child: number) => (flagged[child] as number) + TRIE_FLAG + (ownOutput[child] === 1 ? OWN_FLAG : 0);
 
+  // The final rows, in breadth-first order again: a state's row is its failure state's final row with that state's
+  // trie edges made plain transitions (their targets are no deeper than the state: never its trie edges) and its own
+  // edges put in. The root's row: its edges, and the root everywhere else.
   const delta = new Int32Array(states * width);
+  for (let c = 0; c < width; c++) delta[c] = flagged[go[c] as number] as number;
+  for (let child = firstChild[0] as number; child >= 0; child = nextSibling[child] as number) {
+    delta[edgeClass[child] as number] = edge(child);
+  }
+  for (let head = 1; head < order.length; head++) {
+    const s = order[head] as number;
+    const f = fail[s] as number;
+    const row = (newId[s] as number) * width;
+    const from = (newId[f] as number) * width;
+    delta.copyWithin(row, from, from + width);
+    for (let child = firstChild[f] as number; child >= 0; child = nextSibling[child] as number) {
+      delta[row + (edgeClass[child] as number)] = flagged[child] as number;
+    }
+    for (let child = firstChild[s] as number; child >= 0; child = nextSibling[child] as number) {
+      delta[row + (edgeClass[child] as number)] = edge(child);
+    }
+  }
+
   const depthOut = new Int32Array(states);
   const literalOut = new Int32Array(states);
   const keywordStart = new Int32Array(states + 1);
@@ -175,18 +200,6 @@ export function buildAutomaton(patterns: readonly AutomatonPattern[]): Automaton
   const lengths: number[] = [];
   for (let n = 0; n < states; n++) {
     const s = byNew[n] as number;
-    const childDepth = (depth[s] as number) + 1;
-    const row = s * width;
-    const outRow = n * width;
-    for (let c = 0; c < width; c++) {
-      const target = go[row + c] as number;
-      let value = flagged[target] as number;
-      if ((depth[target] as number) === childDepth) {
-        value += TRIE_FLAG;
-        if (ownOutput[target] === 1) value += OWN_FLAG;
-      }
-      delta[outRow + c] = value;
-    }
     depthOut[n] = depth[s] as number;
     literalOut[n] = literalLength[s] as number;
     keywordStart[n] = ids.length;

@@ -4,18 +4,22 @@
  */
 import {
   ACCEPT_FLAG,
+  type Automaton,
   type AutomatonPattern,
   base64Core,
   buildAutomaton,
   encodingsOf,
+  keywordVariants,
   LiteralIndex,
   OWN_FLAG,
   percentEncode,
+  RULES,
   STATE_MASK,
   TRIE_FLAG,
 } from '@airlock/redact';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { secretVariants } from '../../../packages/redact/src/variants.ts';
 
 const ALNUM = /[A-Za-z0-9]/;
 const keepSet = (extra: string) => (ch: string) => ALNUM.test(ch) || extra.includes(ch);
@@ -272,5 +276,208 @@ describe('buildAutomaton: the tables against naive matching', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+/** The earlier buildAutomaton: every transition filled and flagged one column at a time. */
+function buildAutomatonReference(patterns: readonly AutomatonPattern[]): Automaton {
+  // Byte classes: every byte that occurs in a pattern gets its own column; all other bytes share column 0.
+  const classOf = new Uint8Array(256);
+  let width = 1;
+  let totalBytes = 0;
+  let maxPatternLength = 0;
+  for (const p of patterns) {
+    totalBytes += p.bytes.length;
+    maxPatternLength = Math.max(maxPatternLength, p.bytes.length);
+    for (const b of p.bytes) {
+      if (classOf[b] === 0) classOf[b] = width++;
+    }
+  }
+  const capacity = totalBytes + 1;
+
+  // The trie (goto function) in a dense table of state indexes; -1 is "no edge".
+  const go = new Int32Array(capacity * width).fill(-1);
+  const depth = new Int32Array(capacity);
+  const ownLiteral = new Int32Array(capacity);
+  const ownKeywords = new Map<number, Array<[number, number]>>();
+  let states = 1;
+  for (const p of patterns) {
+    if (p.bytes.length === 0) continue;
+    let s = 0;
+    for (const b of p.bytes) {
+      const c = classOf[b] as number;
+      let next = go[s * width + c] as number;
+      if (next < 0) {
+        next = states++;
+        go[s * width + c] = next;
+        depth[next] = (depth[s] as number) + 1;
+      }
+      s = next;
+    }
+    if (p.kind === 'literal') {
+      ownLiteral[s] = Math.max(ownLiteral[s] as number, p.bytes.length);
+    } else {
+      const list = ownKeywords.get(s) ?? [];
+      if (!list.some(([id]) => id === p.id)) list.push([p.id, p.bytes.length]);
+      ownKeywords.set(s, list);
+    }
+  }
+
+  // Breadth-first: failure links, complete transitions, outputs inherited through failure links.
+  const fail = new Int32Array(states);
+  const literalLength = new Int32Array(states);
+  const keywords: Array<Array<[number, number]>> = new Array(states);
+  const order: number[] = [0];
+  keywords[0] = ownKeywords.get(0) ?? [];
+  for (let c = 0; c < width; c++) {
+    const child = go[c] as number;
+    if (child < 0) {
+      go[c] = 0;
+    } else {
+      fail[child] = 0;
+      order.push(child);
+    }
+  }
+  for (let head = 1; head < order.length; head++) {
+    const s = order[head] as number;
+    const f = fail[s] as number;
+    literalLength[s] = Math.max(ownLiteral[s] as number, literalLength[f] as number);
+    const own = ownKeywords.get(s);
+    keywords[s] = own === undefined ? (keywords[f] as Array<[number, number]>) : [...own, ...(keywords[f] ?? [])];
+    for (let c = 0; c < width; c++) {
+      const child = go[s * width + c] as number;
+      if (child < 0) {
+        go[s * width + c] = go[f * width + c] as number;
+      } else {
+        fail[child] = go[f * width + c] as number;
+        order.push(child);
+      }
+    }
+  }
+
+  // Per state: has an output (own or inherited), ends a pattern itself.
+  const output = new Uint8Array(states);
+  const ownOutput = new Uint8Array(states);
+  for (let s = 0; s < states; s++) {
+    output[s] = (literalLength[s] as number) > 0 || (keywords[s]?.length ?? 0) > 0 ? 1 : 0;
+    ownOutput[s] = (ownLiteral[s] as number) > 0 ? 1 : 0;
+  }
+  for (const s of ownKeywords.keys()) ownOutput[s] = 1;
+
+  // Renumber: the start state first, states without output next, states with output last (denser hot rows).
+  const newId = new Int32Array(states);
+  let next = 0;
+  newId[0] = next++;
+  for (let s = 1; s < states; s++) if (output[s] === 0) newId[s] = next++;
+  for (let s = 1; s < states; s++) if (output[s] === 1) newId[s] = next++;
+  // A transition's flags and premultiplied target, by the target's old index and whether it is a trie edge.
+  const flagged = new Int32Array(states);
+  for (let s = 0; s < states; s++) flagged[s] = (newId[s] as number) * width + (output[s] === 1 ? ACCEPT_FLAG : 0);
+
+  const delta = new Int32Array(states * width);
+  const depthOut = new Int32Array(states);
+  const literalOut = new Int32Array(states);
+  const keywordStart = new Int32Array(states + 1);
+  const byNew: number[] = new Array(states);
+  for (let s = 0; s < states; s++) byNew[newId[s] as number] = s;
+  const ids: number[] = [];
+  const lengths: number[] = [];
+  for (let n = 0; n < states; n++) {
+    const s = byNew[n] as number;
+    const childDepth = (depth[s] as number) + 1;
+    const row = s * width;
+    const outRow = n * width;
+    for (let c = 0; c < width; c++) {
+      const target = go[row + c] as number;
+      let value = flagged[target] as number;
+      if ((depth[target] as number) === childDepth) {
+        value += TRIE_FLAG;
+        if (ownOutput[target] === 1) value += OWN_FLAG;
+      }
+      delta[outRow + c] = value;
+    }
+    depthOut[n] = depth[s] as number;
+    literalOut[n] = literalLength[s] as number;
+    keywordStart[n] = ids.length;
+    for (const [id, length] of keywords[s] ?? []) {
+      ids.push(id);
+      lengths.push(length);
+    }
+  }
+  keywordStart[states] = ids.length;
+  return {
+    classOf,
+    width,
+    delta,
+    start: 0,
+    depth: depthOut,
+    literalLength: literalOut,
+    keywordStart,
+    keywordIds: Int32Array.from(ids),
+    keywordLengths: Int32Array.from(lengths),
+    states,
+    maxPatternLength,
+  };
+}
+
+describe('buildAutomaton: the tables against the earlier construction', () => {
+  const same = (patterns: AutomatonPattern[]) => {
+    const a = buildAutomaton(patterns);
+    const b = buildAutomatonReference(patterns);
+    expect(a.width).toBe(b.width);
+    expect(a.states).toBe(b.states);
+    expect(a.maxPatternLength).toBe(b.maxPatternLength);
+    for (const key of [
+      'classOf',
+      'delta',
+      'depth',
+      'literalLength',
+      'keywordStart',
+      'keywordIds',
+      'keywordLengths',
+    ] as const)
+      expect(
+        Buffer.from(a[key].buffer, a[key].byteOffset, a[key].byteLength).equals(
+          Buffer.from(b[key].buffer, b[key].byteOffset, b[key].byteLength),
+        ),
+        key,
+      ).toBe(true);
+  };
+
+  it('gives the same tables for random patterns (overlapping, repeated, any bytes)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.array(fc.constantFrom(0x61, 0x62, 0x63, 0x00, 0xff, 0x2f), { minLength: 1, maxLength: 9 }),
+            fc.boolean(),
+            fc.nat(5),
+          ),
+          { minLength: 1, maxLength: 25 },
+        ),
+        (specs) =>
+          same(
+            specs.map(([bytes, literal, id]) => ({
+              bytes: Uint8Array.from(bytes),
+              kind: literal ? 'literal' : 'keyword',
+              id,
+            })),
+          ),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives the same tables for the built-in rules, alone and with registered secrets', () => {
+    const keywords = [...new Set(RULES.flatMap((r) => keywordVariants(r)))].map(
+      (k, id): AutomatonPattern => ({ bytes: Buffer.from(k, 'latin1'), kind: 'keyword', id }),
+    );
+    same(keywords);
+    const literals = ['hunter2-Secret!', 'p@ss w0rd/"x"', 'AKIA-like-but-not'].flatMap((s) =>
+      secretVariants(s, { minLength: 4 }).map(
+        (v): AutomatonPattern => ({ bytes: Buffer.from(v.text), kind: 'literal', id: 0 }),
+      ),
+    );
+    same([...literals, ...keywords]);
   });
 });
