@@ -16,7 +16,7 @@ export interface Extension {
   readonly tlv: Tlv;
 }
 
-export const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
+const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
 const OID_BASIC_CONSTRAINTS = '2.5.29.19';
 const OID_KEY_USAGE = '2.5.29.15';
 const OID_SUBJECT_KEY_ID = '2.5.29.14';
